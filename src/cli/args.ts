@@ -1,0 +1,49 @@
+/** Parsing of the CLI's value formats (sizes, durations, percentages) with usage errors that name the flag. */
+
+/** A mistake in how the CLI was called: reported with usage help and exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `4194304`, `4MiB`, `512k` → bytes. */
+export function parseSize(flag: string, text: string): number {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new UsageError(`--${flag} must be a size such as 4MiB, 512k or 1048576; got "${text}"`);
+  const bytes = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new UsageError(`--${flag} must be at least 1 byte; got "${text}"`);
+  return bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30d`, `12h`, `90m`, `45s` → milliseconds. */
+export function parseDuration(flag: string, text: string): number {
+  const m = /^(\d+)([smhd])$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0) throw new UsageError(`--${flag} must be a duration such as 30d, 12h, 90m or 45s; got "${text}"`);
+  return Number(m[1]) * DURATION_UNITS[m[2]!]!;
+}
+
+/** `25`, `12.5`, `25%` → a number in [0, 100]. */
+export function parsePercent(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
+  const value = m ? Number(m[1]) : NaN;
+  if (!(value >= 0 && value <= 100)) throw new UsageError(`--${flag} must be a percentage from 0 to 100; got "${text}"`);
+  return value;
+}
+
+/** Renders rows as an aligned plain-text table. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}

@@ -1,0 +1,24 @@
+/** Signing a manifest: validate, serialise once, sign those exact bytes with every given key. */
+import { bytesToBase64, utf8Encode } from '../crypto/encoding';
+import { ed25519Sign } from '../crypto/ed25519';
+import type { Manifest, PrivateKeyJson, SignedEnvelope } from '../types';
+import { MANIFEST_PAYLOAD_TYPE, pae } from './envelope';
+import { parseManifestPayload } from './schema';
+
+/**
+ * Returns the `manifest.json` bytes for `manifest`, signed by each key (several keys let a
+ * registry rotate: devices pinning either key accept it). Throws `manifest-invalid` rather
+ * than sign something a device would refuse.
+ */
+export async function signManifest(manifest: Manifest, keys: readonly PrivateKeyJson[]): Promise<Uint8Array> {
+  if (keys.length === 0) throw new TypeError('signManifest needs at least one private key');
+  parseManifestPayload(manifest);
+  const payloadBytes = utf8Encode(JSON.stringify(manifest));
+  const message = pae(MANIFEST_PAYLOAD_TYPE, payloadBytes);
+  const signatures = [];
+  for (const key of keys) {
+    signatures.push({ keyid: key.keyid, sig: bytesToBase64(await ed25519Sign(key, message)) });
+  }
+  const envelope: SignedEnvelope = { payloadType: MANIFEST_PAYLOAD_TYPE, payload: bytesToBase64(payloadBytes), signatures };
+  return utf8Encode(JSON.stringify(envelope, null, 2) + '\n');
+}

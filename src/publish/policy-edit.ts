@@ -1,0 +1,153 @@
+/**
+ * Pure edits of a manifest's releases and rollout policy: what `baton publish`, `rollout`,
+ * `promote`, `rollback`, `kill` and `pin` mean, separated from files and signing so every
+ * rule is unit-testable. Each returns a new manifest; {@link resign} then bumps the sequence.
+ */
+import { FORMAT_VERSION, LIMITS } from '../manifest/schema';
+import type { HealthPolicy, Manifest, Release, RolloutPolicy, VersionId } from '../types';
+
+/** An edit the policy does not allow; the CLI reports it as a usage error. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
+
+/** Conservative gates: enough samples to judge, quick enough to stop a bad release within a minute. */
+export const DEFAULT_HEALTH: HealthPolicy = {
+  windowRequests: 200,
+  windowMs: 60_000,
+  minRequests: 30,
+  maxErrorRateIncrease: 0.05,
+  maxP95Ratio: 2,
+  minShadowAgreement: 0.95,
+  promoteAfterRequests: 500,
+};
+
+export const DEFAULT_EXPIRES_MS = 30 * 24 * 3600 * 1000;
+
+export interface AddReleaseOptions {
+  readonly name: string;
+  /** Share of devices that adopt the new version (0–100). Default 100. Not allowed on a first release. */
+  readonly rolloutPercent?: number;
+  readonly salt: string;
+}
+
+/**
+ * Adds a release. The first release of a model becomes stable; a later one becomes the candidate
+ * (replacing any earlier candidate, which stays listed so devices on it can still be served).
+ */
+export function addRelease(current: Manifest | undefined, release: Release, opts: AddReleaseOptions): Manifest {
+  if (!current) {
+    if (opts.rolloutPercent !== undefined && opts.rolloutPercent !== 100) {
+      throw new PolicyError('the first release of a model becomes the stable version; --rollout needs an earlier release to roll out against');
+    }
+    return {
+      formatVersion: FORMAT_VERSION,
+      name: opts.name,
+      sequence: 0,
+      issuedAt: release.publishedAt,
+      expires: release.publishedAt,
+      versions: [release],
+      policy: { stable: release.version, killed: [], health: DEFAULT_HEALTH },
+    };
+  }
+  if (current.name !== opts.name) throw new PolicyError(`registry holds model "${current.name}", not "${opts.name}"`);
+  if (current.versions.some((r) => r.version === release.version)) {
+    throw new PolicyError(`version ${release.version} is already published; versions are immutable, publish a new one`);
+  }
+  const percent = checkPercent(opts.rolloutPercent ?? 100);
+  const policy: RolloutPolicy = { ...current.policy, candidate: { version: release.version, percent, salt: opts.salt } };
+  return { ...current, versions: prune([...current.versions, release], policy), policy };
+}
+
+/** Changes the candidate's share of devices. */
+export function setRolloutPercent(m: Manifest, percent: number): Manifest {
+  const candidate = m.policy.candidate;
+  if (!candidate) throw new PolicyError('there is no candidate version to roll out; publish one first');
+  return withPolicy(m, { ...m.policy, candidate: { ...candidate, percent: checkPercent(percent) } });
+}
+
+/** Makes the candidate the stable version for every device. */
+export function promote(m: Manifest): Manifest {
+  const candidate = m.policy.candidate;
+  if (!candidate) throw new PolicyError('there is no candidate version to promote');
+  const { candidate: _dropped, ...rest } = m.policy;
+  return withPolicy(m, { ...rest, stable: candidate.version });
+}
+
+/** Makes `version` stable again and stops any rollout. */
+export function rollbackTo(m: Manifest, version: VersionId): Manifest {
+  requireListed(m, version);
+  if (m.policy.killed.includes(version)) throw new PolicyError(`version ${version} is killed and cannot be served`);
+  const { candidate: _dropped, ...rest } = m.policy;
+  return withPolicy(m, { ...rest, stable: version });
+}
+
+/** Never serve `version` again. The stable version cannot be killed: roll back first. */
+export function kill(m: Manifest, version: VersionId): Manifest {
+  requireListed(m, version);
+  const p = m.policy;
+  if (p.stable === version) throw new PolicyError(`version ${version} is the stable version; run "baton rollback --to <version>" first`);
+  if (p.ab?.arms.some((a) => a.version === version)) throw new PolicyError(`version ${version} is an arm of the A/B test; end the test first`);
+  if (p.killed.includes(version)) return m;
+  const { candidate, pinned, ...rest } = p;
+  return withPolicy(m, {
+    ...rest,
+    ...(candidate && candidate.version !== version ? { candidate } : {}),
+    ...(pinned !== undefined && pinned !== version ? { pinned } : {}),
+    killed: [...p.killed, version],
+  });
+}
+
+/** Every device serves `version`, whatever the rollout says. */
+export function pin(m: Manifest, version: VersionId): Manifest {
+  requireListed(m, version);
+  if (m.policy.killed.includes(version)) throw new PolicyError(`version ${version} is killed and cannot be pinned`);
+  return withPolicy(m, { ...m.policy, pinned: version });
+}
+
+export function unpin(m: Manifest): Manifest {
+  const { pinned: _dropped, ...rest } = m.policy;
+  return withPolicy(m, rest);
+}
+
+/** Prepares `m` for signing: sequence + 1, fresh issue and expiry times. */
+export function resign(m: Manifest, now: number, expiresInMs = DEFAULT_EXPIRES_MS): Manifest {
+  if (!(expiresInMs > 0)) throw new PolicyError('expiry must be in the future');
+  return {
+    ...m,
+    sequence: m.sequence + 1,
+    issuedAt: new Date(now).toISOString(),
+    expires: new Date(now + expiresInMs).toISOString(),
+  };
+}
+
+/** Versions the policy refers to, in the order of interest. */
+export function referencedVersions(p: RolloutPolicy): Set<VersionId> {
+  return new Set([p.stable, ...(p.candidate ? [p.candidate.version] : []), ...(p.pinned ? [p.pinned] : []), ...(p.ab?.arms.map((a) => a.version) ?? [])]);
+}
+
+function withPolicy(m: Manifest, policy: RolloutPolicy): Manifest {
+  return { ...m, policy };
+}
+
+function checkPercent(percent: number): number {
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new PolicyError(`rollout percent must be between 0 and 100, got ${percent}`);
+  return percent;
+}
+
+function requireListed(m: Manifest, version: VersionId): void {
+  if (!m.versions.some((r) => r.version === version)) {
+    throw new PolicyError(`version ${version} is not published (known: ${m.versions.map((r) => r.version).join(', ')})`);
+  }
+}
+
+/** Keeps the manifest bounded: drops the oldest versions the policy no longer names. */
+function prune(versions: Release[], policy: RolloutPolicy): Release[] {
+  const keep = referencedVersions(policy);
+  const out = [...versions];
+  for (let i = 0; out.length > LIMITS.versions && i < out.length; ) {
+    if (keep.has(out[i]!.version)) i++;
+    else out.splice(i, 1);
+  }
+  return out;
+}
