@@ -11,9 +11,16 @@ import { parseManifestPayload } from './schema';
  * than sign something a device would refuse.
  */
 export async function signManifest(manifest: Manifest, keys: readonly PrivateKeyJson[]): Promise<Uint8Array> {
-  if (keys.length === 0) throw new TypeError('signManifest needs at least one private key');
   parseManifestPayload(manifest);
-  const payloadBytes = utf8Encode(JSON.stringify(manifest));
+  return signEnvelope(utf8Encode(JSON.stringify(manifest)), keys);
+}
+
+/**
+ * Wraps arbitrary payload bytes in a signed envelope, unchecked. Tests use it to produce
+ * validly signed but malformed manifests; publishers use {@link signManifest}.
+ */
+export async function signEnvelope(payloadBytes: Uint8Array<ArrayBuffer>, keys: readonly PrivateKeyJson[]): Promise<Uint8Array> {
+  if (keys.length === 0) throw new TypeError('signing needs at least one private key');
   const message = pae(MANIFEST_PAYLOAD_TYPE, payloadBytes);
   const signatures = [];
   for (const key of keys) {
