@@ -26,7 +26,7 @@ describe('chunkBytes', () => {
   it('names identical content identically, so a registry stores it once (dedup)', async () => {
     const a = bytes(4096 * 4);
     const b = a.slice();
-    b[4096 * 2 + 5] ^= 0xff; // change one byte in the third chunk only
+    b[4096 * 2 + 5] = b[4096 * 2 + 5]! ^ 0xff; // change one byte in the third chunk only
     const [ca, cb] = [await chunkBytes(a, 4096), await chunkBytes(b, 4096)];
     const changed = ca.chunks.filter((c, i) => c.sha256 !== cb.chunks[i]!.sha256).map((c) => c.offset / 4096);
     expect(changed).toEqual([2]);

@@ -1,0 +1,86 @@
+/**
+ * The page the browser tests drive. It uses Baton's modules exactly as an app bundle would,
+ * and returns plain data (or a BatonError's wire form) so Playwright can assert on it.
+ */
+import * as ort from 'onnxruntime-web/wasm';
+import { BatonError, verifyManifest, type BatonErrorWire, type PublicKeyJson, type Release } from '../../src/index';
+import { sha256Hex } from '../../src/crypto/sha256';
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: BatonErrorWire | { name: string; message: string } };
+
+async function outcome<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    const error = e instanceof BatonError ? e.toWire() : { name: (e as Error).name, message: (e as Error).message };
+    log(`error: ${JSON.stringify(error)}`);
+    return { ok: false, error };
+  }
+}
+
+function log(line: string): void {
+  document.getElementById('log')!.textContent += line + '\n';
+}
+
+async function fetchVerified(manifestUrl: string, publicKeys: PublicKeyJson[], name: string) {
+  const res = await fetch(manifestUrl, { cache: 'no-store' });
+  return verifyManifest(new Uint8Array(await res.arrayBuffer()), { publicKeys, expectedName: name });
+}
+
+/** Fetches a release's chunks and checks each, then the whole file (the download issue replaces this). */
+async function fetchModel(baseUrl: string, release: Release): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = new Uint8Array(release.size);
+  let offset = 0;
+  for (const chunk of release.chunks) {
+    const data = new Uint8Array(await (await fetch(`${baseUrl}/chunks/${chunk.sha256}`)).arrayBuffer());
+    if (data.length !== chunk.size) throw new BatonError('size-mismatch', `chunk ${chunk.sha256} is ${data.length} bytes`);
+    if ((await sha256Hex(data)) !== chunk.sha256) throw new BatonError('hash-mismatch', `chunk ${chunk.sha256} does not match`);
+    bytes.set(data, offset);
+    offset += data.length;
+  }
+  if ((await sha256Hex(bytes)) !== release.sha256) throw new BatonError('hash-mismatch', 'model does not match its hash');
+  return bytes;
+}
+
+const harness = {
+  /** Verifies the manifest at `manifestUrl` with the same module the service worker uses. */
+  verify: (manifestUrl: string, publicKeys: PublicKeyJson[], name: string) =>
+    outcome(async () => {
+      const { manifest, signedBy } = await fetchVerified(manifestUrl, publicKeys, name);
+      log(`verified ${manifest.name} sequence ${manifest.sequence}`);
+      return { sequence: manifest.sequence, stable: manifest.policy.stable, versions: manifest.versions.map((r) => r.version), signedBy };
+    }),
+
+  /** Verifies, downloads the stable version, runs it once on WASM and returns the output. */
+  loadAndRun: (registryUrl: string, publicKeys: PublicKeyJson[], name: string, input: number[], batch: number) =>
+    outcome(async () => {
+      const { manifest } = await fetchVerified(`${registryUrl}/${name}/manifest.json`, publicKeys, name);
+      const release = manifest.versions.find((r) => r.version === manifest.policy.stable)!;
+      const bytes = await fetchModel(`${registryUrl}/${name}`, release);
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      try {
+        const feedName = release.inputs[0]!.name;
+        const feeds = { [feedName]: new ort.Tensor('float32', Float32Array.from(input), [batch, input.length / batch]) };
+        const results = await session.run(feeds);
+        const output = results[release.outputs[0]!.name]!;
+        log(`ran ${release.version}: ${Array.from(output.data as Float32Array).join(', ')}`);
+        return {
+          version: release.version,
+          output: Array.from(output.data as Float32Array),
+          dims: [...output.dims],
+          crossOriginIsolated: self.crossOriginIsolated,
+          numThreads: ort.env.wasm.numThreads,
+        };
+      } finally {
+        await session.release();
+      }
+    }),
+};
+
+declare global {
+  interface Window {
+    harness: typeof harness;
+  }
+}
+window.harness = harness;
+document.body.dataset['ready'] = 'true';
