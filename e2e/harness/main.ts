@@ -84,3 +84,12 @@ declare global {
 }
 window.harness = harness;
 document.body.dataset['ready'] = 'true';
+
+// `?demo=<model>`: run once against this server's registry and show the result (npm run demo).
+const demoModel = new URLSearchParams(location.search).get('demo');
+if (demoModel) {
+  const registryUrl = `${location.origin}/registry`;
+  const key = (await (await fetch(`${registryUrl}/demo-key.json`)).json()) as PublicKeyJson;
+  const result = await harness.loadAndRun(registryUrl, [key], demoModel, [0.5, -1, 2, 0.25], 1);
+  document.body.dataset['demo'] = result.ok ? 'ok' : 'failed';
+}

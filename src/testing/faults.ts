@@ -112,9 +112,10 @@ function integer(o: Record<string, unknown>, field: string, min: number, max = N
 function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    // JSON.stringify returns undefined for functions and symbols, and throws on cycles and bigints.
+    return JSON.stringify(value) ?? typeof value;
   } catch {
-    return String(value);
+    return typeof value;
   }
 }
 

@@ -89,7 +89,9 @@ function encodeModel(name: string, graph: Graph): Uint8Array {
       output: [batchValueInfo(MLP_OUTPUT, MLP_OUTPUTS)],
     },
   });
-  return onnx.ModelProto.encode(model).finish();
+  // In Node, protobufjs returns a Buffer, small ones sliced from a shared pool. Copy into a plain
+  // Uint8Array that owns its whole ArrayBuffer, so `bytes.buffer` is safe to transfer or hash.
+  return new Uint8Array(onnx.ModelProto.encode(model).finish());
 }
 
 /** Gemm(4→8) → Relu → Gemm(8→2) from `x`, writing `output`. Tensor names are prefixed `mlp_`. */

@@ -1,13 +1,15 @@
 /**
- * Static file serving for the test server: safe URL → file mapping, content types, validators and
- * cache policy, and one response writer that cuts, flips, extends or stalls a body while honouring
- * backpressure. Files are read at request time, never cached: tests rewrite the registry between
+ * How the test server makes responses: safe URL → file mapping, content types, validators and cache
+ * policy, response plans with body-level faults applied, and one writer that cuts, flips, extends or
+ * stalls a body while honouring backpressure. Files are read at request time, never cached: tests rewrite the registry between
  * requests and the next request must see the new bytes.
  */
 import { open, readdir, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { describeFault } from './faults';
+import type { Fault } from './faults';
 
 const OCTET_STREAM = 'application/octet-stream';
 
@@ -218,7 +220,78 @@ export interface ResponsePlan {
   /** Filler bytes after the body; -1 = until the connection goes away. */
   extraBytes: number;
   /** After the bytes: finish normally, keep the response open forever, or destroy the socket. */
-  then: 'end' | 'stall' | 'drop';
+  after: 'end' | 'stall' | 'drop';
+}
+
+/**
+ * The plan for a file found on disk, with a body-level fault applied (`stall`, `drop`, `flip-byte`,
+ * `truncate`, `extend`; `stale-manifest` has already swapped the file). Unfaulted responses carry
+ * the ETag and cache policy, and answer a matching If-None-Match with 304.
+ */
+export function filePlan(found: StaticFile, pathname: string, file: string, fault: Fault | undefined, ifNoneMatch: string | undefined): ResponsePlan {
+  const size = found.body.size;
+  const headers: OutgoingHttpHeaders = { 'Content-Type': contentTypeFor(file), 'X-Content-Type-Options': 'nosniff' };
+  if (fault === undefined) {
+    headers['ETag'] = found.etag;
+    headers['Cache-Control'] = cacheControlFor(pathname);
+    if (etagMatches(ifNoneMatch, found.etag)) return { status: 304, headers, body: null, sendBytes: 0, extraBytes: 0, after: 'end' };
+    headers['Content-Length'] = size;
+    return { status: 200, headers, body: found.body, sendBytes: size, extraBytes: 0, after: 'end' };
+  }
+  // A faulted response ignores If-None-Match, has no ETag and is never stored: a corrupted chunk
+  // cached as "immutable" by the browser would poison every later attempt to fetch it.
+  Object.assign(headers, faultHeaders(fault));
+  const plan: ResponsePlan = { status: 200, headers, body: found.body, sendBytes: size, extraBytes: 0, after: 'end' };
+  switch (fault.kind) {
+    case 'stall':
+    case 'drop':
+      plan.sendBytes = Math.min(fault.afterBytes, size);
+      plan.after = fault.kind;
+      break;
+    case 'flip-byte': {
+      const at = fault.offset ?? Math.floor(size / 2);
+      // Serving the body unchanged would let a test "pass" without any corruption happening.
+      if (at >= size) return textPlan(500, `flip-byte: offset ${at} is outside the ${size}-byte body`, faultHeaders(fault));
+      plan.flipAt = at;
+      break;
+    }
+    case 'truncate':
+      plan.sendBytes = Math.min(fault.bytes, size);
+      break;
+    case 'extend':
+      plan.extraBytes = fault.bytes;
+      break;
+    default:
+      break; // stale-manifest: the substituted file, whole
+  }
+  // No Content-Length for `extend`: Node then uses chunked encoding, so the body may run on.
+  // stall and drop promise the whole body and break the promise; truncate is a clean short body.
+  if (fault.kind !== 'extend') headers['Content-Length'] = fault.kind === 'truncate' ? plan.sendBytes : size;
+  return plan;
+}
+
+/** Headers of every faulted response: never stored, and labelled for whoever reads a HAR file. */
+export function faultHeaders(fault: Fault): OutgoingHttpHeaders {
+  return { 'Cache-Control': 'no-store', 'X-Baton-Fault': describeFault(fault) };
+}
+
+/** A whole in-memory body. */
+export function bufferPlan(status: number, body: Buffer, headers: OutgoingHttpHeaders): ResponsePlan {
+  // 204 and 304 must not carry a body (RFC 9110 §15.3.5, §15.4.5).
+  if (status === 204 || status === 304) return { status, headers, body: null, sendBytes: 0, extraBytes: 0, after: 'end' };
+  return {
+    status,
+    headers: { ...headers, 'Content-Length': body.length },
+    body: { size: body.length, data: body },
+    sendBytes: body.length,
+    extraBytes: 0,
+    after: 'end',
+  };
+}
+
+/** A short plain-text body (errors, injected statuses), never stored. */
+export function textPlan(status: number, text: string, headers: OutgoingHttpHeaders = {}): ResponsePlan {
+  return bufferPlan(status, Buffer.from(`${text}\n`), { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
 }
 
 const PIECE = 256 * 1024;
@@ -253,7 +326,7 @@ export async function writePlan(
       if (left > 0) left -= chunk.length;
     }
   }
-  switch (plan.then) {
+  switch (plan.after) {
     case 'end':
       res.end();
       return;
