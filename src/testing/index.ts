@@ -10,3 +10,5 @@ export type { TestRegistry, PublishArgs, CliResult } from './registry';
 export { test, expect } from './playwright';
 export type { BatonFixtures } from './playwright';
 export { chromiumExecutable, chromiumLaunchOptions, CHROMIUM_ARGS } from './browser';
+export { clearBrowserState, readBrowserState } from './page';
+export type { BrowserState } from './page';
