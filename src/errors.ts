@@ -29,7 +29,23 @@ export type BatonErrorCode =
   /** A chunk the manifest lists is not in the registry. */
   | 'chunk-missing'
   /** A file handed to the publisher is not a readable ONNX model. */
-  | 'model-invalid';
+  | 'model-invalid'
+  /** The server answered with an HTTP error status (details.status). */
+  | 'http-error'
+  /** The request failed below HTTP: offline, connection reset or dropped mid-body. */
+  | 'network-error'
+  /** A request or a body stalled longer than allowed. */
+  | 'timeout'
+  /** The origin's storage quota does not leave room for the download. */
+  | 'quota-exceeded'
+  /** Storage (IndexedDB) failed for a reason other than quota. */
+  | 'storage-failed'
+  /** This runtime cannot run the version (interface, onnxruntime-web range or execution provider). */
+  | 'incompatible-model'
+  /** The version asked for is not stored and ready on this device. */
+  | 'version-unavailable'
+  /** The service worker (or another party) did not answer in time or is gone. */
+  | 'unavailable';
 
 /** The plain-object form of a {@link BatonError}: what crosses `postMessage` and JSON. */
 export interface BatonErrorWire {
@@ -51,6 +67,14 @@ const CODES: ReadonlySet<string> = new Set<BatonErrorCode>([
   'size-mismatch',
   'chunk-missing',
   'model-invalid',
+  'http-error',
+  'network-error',
+  'timeout',
+  'quota-exceeded',
+  'storage-failed',
+  'incompatible-model',
+  'version-unavailable',
+  'unavailable',
 ]);
 
 /**

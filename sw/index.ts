@@ -1,9 +1,107 @@
 /**
- * `baton/sw`: the module an app's own service worker imports. The background download,
- * verification and storage pipeline lands with the service-worker issue; what the service worker
- * already shares with the page and the CLI is the one manifest verifier.
+ * `baton/sw`: call {@link installBaton} from the app's service worker. It checks for model
+ * updates on activation, when a page asks, on an interval while the worker is alive, and on
+ * Periodic Background Sync where the browser has it; downloads and verifies in the background;
+ * and serves ready models at `<scope>__baton-model/<name>/<version|active>` from storage.
+ *
+ * Model weights are never part of the `install` step: a quota error there would leave users on
+ * the old service worker for good (Workbox issue #1312). The app shell precache stays the app's
+ * (workbox-precaching), so Baton never decides when the app's own code updates.
+ *
+ * @example
+ * // sw.ts, built with vite-plugin-pwa (injectManifest) or workbox-build
+ * import { precacheAndRoute } from 'workbox-precaching';
+ * import { installBaton } from 'baton/sw';
+ * precacheAndRoute(self.__WB_MANIFEST);
+ * installBaton({ checkIntervalMs: 15 * 60_000 });
  */
+import { registerRoute } from 'workbox-routing';
+import { BatonError } from '../src/errors';
+import { openBatonDb } from '../src/store/db';
+import { EVENT_CHANNEL, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages';
+import { createUpdater, toWire, type Updater } from '../src/update/updater';
+
+declare const self: ServiceWorkerGlobalScope;
+
+export interface InstallBatonOptions {
+  /** How often to check while the service worker is alive. Default 30 minutes. */
+  readonly checkIntervalMs?: number;
+  /** IndexedDB database name; change only to run two independent Baton instances on one origin. */
+  readonly dbName?: string;
+}
+
+/** Path segment, under the service worker's scope, where ready models are served. */
+export const MODEL_ROUTE = '__baton-model/';
+export const PERIODIC_SYNC_TAG = 'baton-check';
+
+export function installBaton(options: InstallBatonOptions = {}): void {
+  const channel = new BroadcastChannel(EVENT_CHANNEL);
+  const notify = (event: UpdateEvent) => channel.postMessage(event);
+  const updater: Promise<Updater> = openBatonDb(options.dbName).then((db) =>
+    createUpdater({
+      db,
+      fetch: (input, init) => fetch(input, init),
+      notify,
+      estimate: () => navigator.storage.estimate(),
+    }),
+  );
+  const checkAll = () => updater.then((u) => u.checkAll());
+
+  self.addEventListener('activate', (event) => event.waitUntil(checkAll()));
+  // Periodic Background Sync is not in TypeScript's lib yet (Chromium-only API).
+  self.addEventListener('periodicsync', (event) => {
+    const sync = event as ExtendableEvent & { tag?: string };
+    if (sync.tag === PERIODIC_SYNC_TAG) sync.waitUntil(checkAll());
+  });
+  setInterval(() => void checkAll(), options.checkIntervalMs ?? 30 * 60_000);
+
+  self.addEventListener('message', (event) => {
+    const port = event.ports[0];
+    const request = event.data as SwRequest;
+    if (!port || typeof request?.type !== 'string') return;
+    // waitUntil keeps the worker alive for the whole download a 'check' may start.
+    event.waitUntil(
+      handle(request, updater).then(
+        (value) => port.postMessage({ ok: true, value } satisfies SwReply),
+        (e: unknown) => port.postMessage({ ok: false, error: toWire(e) } satisfies SwReply),
+      ),
+    );
+  });
+
+  const prefix = new URL(MODEL_ROUTE, self.registration.scope).pathname;
+  registerRoute(
+    ({ url, request }) => request.method === 'GET' && url.origin === self.location.origin && url.pathname.startsWith(prefix),
+    async ({ url }) => {
+      const [model, version] = url.pathname.slice(prefix.length).split('/').map(decodeURIComponent);
+      try {
+        const found = await (await updater).readModel(model ?? '', version === 'active' ? undefined : version);
+        return new Response(found.blob, {
+          headers: { 'Content-Type': 'application/octet-stream', 'X-Baton-Version': found.version, 'Cache-Control': 'no-store' },
+        });
+      } catch (e) {
+        const error = toWire(e);
+        return new Response(JSON.stringify(error), { status: error.code === 'version-unavailable' ? 404 : 500, headers: { 'Content-Type': 'application/json' } });
+      }
+    },
+  );
+}
+
+async function handle(request: SwRequest, updater: Promise<Updater>): Promise<unknown> {
+  const u = await updater;
+  switch (request.type) {
+    case 'configure':
+      return u.configure(request.config);
+    case 'check':
+      return u.check(request.model);
+    case 'status':
+      return u.status(request.model);
+    case 'activate':
+      return u.activate(request.model, request.version);
+    default:
+      throw new BatonError('unavailable', `unknown request ${(request as { type: string }).type}`);
+  }
+}
+
 export { verifyManifest } from '../src/manifest/verify';
-export type { VerifyOptions, VerifiedManifest, AcceptedManifest } from '../src/manifest/verify';
 export { BatonError, isBatonError } from '../src/errors';
 export type { BatonErrorCode, BatonErrorWire } from '../src/errors';

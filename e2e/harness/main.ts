@@ -5,6 +5,9 @@
 import * as ort from 'onnxruntime-web/wasm';
 import { BatonError, verifyManifest, type BatonErrorWire, type PublicKeyJson, type Release } from '../../src/index';
 import { sha256Hex } from '../../src/crypto/sha256';
+import type { ModelConfig, RuntimeInfo } from '../../src/update/config';
+import type { UpdateEvent } from '../../src/update/messages';
+import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: BatonErrorWire | { name: string; message: string } };
 
@@ -42,7 +45,55 @@ async function fetchModel(baseUrl: string, release: Release): Promise<Uint8Array
   return bytes;
 }
 
+/** What this page's onnxruntime-web can run: told to the service worker for compatibility checks. */
+const runtime: RuntimeInfo = { onnxruntimeWeb: ort.env.versions.web ?? ort.env.versions.common ?? '0.0.0', executionProviders: ['wasm'] };
+
+let client: UpdateClient | undefined;
+const events: UpdateEvent[] = [];
+
+async function runBytes(bytes: Uint8Array<ArrayBuffer>, input: number[], batch: number) {
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  try {
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(input), [batch, input.length / batch]) };
+    const output = (await session.run(feeds))[session.outputNames[0]!]!;
+    return Array.from(output.data as Float32Array);
+  } finally {
+    await session.release();
+  }
+}
+
+/** The service-worker path: the same calls an app makes through Baton's update client. */
+const sw = {
+  connect: () =>
+    outcome(async () => {
+      client ??= await connectServiceWorker({ scriptUrl: './sw.js' });
+      client.on((e) => {
+        events.push(e);
+        if (e.type !== 'progress') log(`event: ${JSON.stringify(e)}`);
+      });
+      return { controlled: navigator.serviceWorker.controller !== null };
+    }),
+  configure: (config: Omit<ModelConfig, 'runtime'> & { runtime?: RuntimeInfo }) => outcome(() => client!.configure({ runtime, ...config })),
+  check: (model: string) => outcome(() => client!.check(model)),
+  status: (model: string) => outcome(() => client!.status(model)),
+  activate: (model: string, version: string) => outcome(() => client!.activate(model, version)),
+  events: () => events.slice(),
+  /** Loads a stored version (default: the active one) from IndexedDB and runs it: no network involved. */
+  runStored: (model: string, input: number[], batch: number, version?: string) =>
+    outcome(async () => {
+      const stored = await client!.readModel(model, version);
+      return { version: stored.version, output: await runBytes(stored.bytes, input, batch) };
+    }),
+  /** Fetches a model through the service worker's model route. */
+  fetchModel: (model: string, version = 'active') =>
+    outcome(async () => {
+      const res = await fetch(`./__baton-model/${model}/${version}`);
+      return { status: res.status, version: res.headers.get('X-Baton-Version'), size: (await res.arrayBuffer()).byteLength };
+    }),
+};
+
 const harness = {
+  sw,
   /** Verifies the manifest at `manifestUrl` with the same module the service worker uses. */
   verify: (manifestUrl: string, publicKeys: PublicKeyJson[], name: string) =>
     outcome(async () => {

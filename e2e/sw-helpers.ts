@@ -1,0 +1,60 @@
+/**
+ * Steps the service-worker tests share: open the harness, connect to its service worker and
+ * configure a model against the test's registry; read what the page was told.
+ */
+import type { Page } from '@playwright/test';
+import { expect } from '../src/testing/playwright';
+import type { TestRegistry } from '../src/testing/registry';
+import type { DownloadSettings } from '../src/update/config';
+import type { UpdateEvent } from '../src/update/messages';
+
+/** Quick retries so fault tests finish in seconds; the defaults are for real networks. */
+export const FAST_DOWNLOAD: Partial<DownloadSettings> = {
+  concurrency: 2,
+  stallTimeoutMs: 1_500,
+  retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+};
+
+export async function openHarness(page: Page, registry: TestRegistry): Promise<void> {
+  await page.goto(`${registry.server.url}/index.html`);
+  await expect(page.locator('body[data-ready=true]')).toBeAttached();
+}
+
+/** Connects the page to the service worker and configures `name` against the test registry. */
+export async function connect(page: Page, registry: TestRegistry, name = 'mlp', download: Partial<DownloadSettings> = FAST_DOWNLOAD, extra: Record<string, unknown> = {}) {
+  const connected = await page.evaluate(() => window.harness.sw.connect());
+  expect(connected.ok, JSON.stringify(connected)).toBe(true);
+  const config = { name, manifestUrl: `${registry.url}/${name}/manifest.json`, publicKeys: [registry.publicKey], download, ...extra };
+  const configured = await page.evaluate((c) => window.harness.sw.configure(c), config);
+  expect(configured.ok, JSON.stringify(configured)).toBe(true);
+}
+
+export function check(page: Page, name = 'mlp') {
+  return page.evaluate((n) => window.harness.sw.check(n), name);
+}
+
+export async function status(page: Page, name = 'mlp') {
+  const r = await page.evaluate((n) => window.harness.sw.status(n), name);
+  if (!r.ok) throw new Error(`status failed: ${JSON.stringify(r.error)}`);
+  return r.value;
+}
+
+export function events(page: Page): Promise<UpdateEvent[]> {
+  return page.evaluate(() => window.harness.sw.events());
+}
+
+/** Waits (with the expect timeout) until the page has been told an event matching `pred`. */
+export async function waitForEvent(page: Page, pred: (e: UpdateEvent) => boolean, what: string): Promise<UpdateEvent> {
+  let found: UpdateEvent | undefined;
+  await expect
+    .poll(async () => {
+      found = (await events(page)).find(pred);
+      return found !== undefined;
+    }, { message: `waiting for ${what}` })
+    .toBe(true);
+  return found!;
+}
+
+export function runStored(page: Page, input: number[], batch: number, version?: string, name = 'mlp') {
+  return page.evaluate(([n, i, b, v]) => window.harness.sw.runStored(n, i, b, v ?? undefined), [name, input, batch, version ?? null] as const);
+}

@@ -1,0 +1,96 @@
+/**
+ * The service worker's happy paths, asserted on what the server saw and what the page was told:
+ * install, offline reload, a background update that fetches only changed chunks, two tabs.
+ */
+import { test, expect } from '../src/testing/playwright';
+import { largeModel, mlpReference } from '../src/testing/models';
+import { check, connect, events, openHarness, runStored, status, waitForEvent } from './sw-helpers';
+import { model } from './paths';
+
+const X = [0.5, -1, 2, 0.25];
+const expectOutput = (actual: number[], variant: number) =>
+  Array.from(mlpReference(variant, Float32Array.from(X), 1)).forEach((y, i) => expect(actual[i]).toBeCloseTo(y, 5));
+
+test('first online visit installs v1; an offline reload still serves the app, the runtime and the model', async ({ page, context, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.0.0', chunkSize: 256 });
+  await openHarness(page, registry);
+  await connect(page, registry);
+  const result = await check(page);
+  expect(result.ok && result.value.ready, JSON.stringify(result)).toEqual(['1.0.0']);
+  await waitForEvent(page, (e) => e.type === 'version-ready' && e.version === '1.0.0' && e.active, 'v1 ready and active');
+  expect((await status(page)).active).toBe('1.0.0');
+  const online = await runStored(page, X, 1);
+  expect(online.ok && online.value.version).toBe('1.0.0');
+  if (online.ok) expectOutput(online.value.output, 1);
+
+  // Offline: the shell and the wasm come from the precache, the model from IndexedDB.
+  const seen = registry.server.requests().length;
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.locator('body[data-ready=true]')).toBeAttached();
+  await connect(page, registry);
+  const offline = await runStored(page, X, 1);
+  expect(offline.ok, JSON.stringify(offline)).toBe(true);
+  if (offline.ok) expectOutput(offline.value.output, 1);
+  expect(registry.server.requests().length).toBe(seen);
+  // An update check while offline fails with a typed error and changes nothing.
+  const failed = await check(page);
+  expect(failed.ok ? 'ok' : 'code' in failed.error && failed.error.code).toBe('network-error');
+  expect((await status(page)).active).toBe('1.0.0');
+});
+
+test('v2 published while the page is open downloads in the background, fetching only the changed chunk', async ({ page, registry }) => {
+  const v1 = largeModel({ megabytes: 2, variant: 1, changedFraction: 0.001 });
+  const v2 = largeModel({ megabytes: 2, variant: 2, changedFraction: 0.001 });
+  await registry.publish(v1, { name: 'big', version: '1', chunkSize: '64k' });
+  await openHarness(page, registry);
+  await connect(page, registry, 'big');
+  expect((await check(page, 'big')).ok).toBe(true);
+  const firstInstall = registry.server.requests({ path: '/registry/big/chunks/*' }).length;
+
+  await registry.publish(v2, { name: 'big', version: '2' });
+  registry.server.resetRequests();
+  const result = await check(page, 'big');
+  expect(result.ok && result.value.ready.sort(), JSON.stringify(result)).toEqual(['1', '2']);
+  const ready = await waitForEvent(page, (e) => e.type === 'version-ready' && e.version === '2', 'v2 ready');
+  expect(ready).toMatchObject({ active: false }); // switching is the runtime's decision, not the download's
+
+  // Exactly the chunks that differ between the two manifests were fetched, each once.
+  const manifest = JSON.parse(Buffer.from(JSON.parse(await (await import('node:fs/promises')).readFile(`${registry.dir}/big/manifest.json`, 'utf8')).payload, 'base64').toString());
+  const [r1, r2] = manifest.versions as { chunks: { sha256: string }[] }[];
+  const changed = r2!.chunks.filter((c) => !r1!.chunks.some((o) => o.sha256 === c.sha256)).map((c) => `/registry/big/chunks/${c.sha256}`);
+  expect(changed).toHaveLength(1);
+  expect(firstInstall).toBe(r1!.chunks.length);
+  expect(registry.server.requests({ path: '/registry/big/chunks/*' }).map((r) => r.path)).toEqual(changed);
+  const progress = (await events(page)).filter((e) => e.type === 'progress' && e.version === '2').at(-1);
+  expect(progress).toMatchObject({ chunksFetched: 1, chunksReused: r2!.chunks.length - 1 });
+});
+
+test('two tabs open at once download the model once', async ({ context, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.0.0', chunkSize: 256 });
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  await openHarness(a, registry);
+  await connect(a, registry);
+  await openHarness(b, registry);
+  await connect(b, registry);
+  const [ra, rb] = await Promise.all([check(a), check(b)]);
+  expect(ra.ok && rb.ok, JSON.stringify([ra, rb])).toBe(true);
+  const chunks = registry.server.requests({ path: '/registry/mlp/chunks/*' }).map((r) => r.path);
+  expect(chunks.length).toBeGreaterThan(1);
+  expect(new Set(chunks).size).toBe(chunks.length);
+  // Both tabs heard the one download finish.
+  for (const page of [a, b]) await waitForEvent(page, (e) => e.type === 'version-ready', 'version-ready in every tab');
+});
+
+test('the service worker serves a ready model from storage at its model route', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.0.0' });
+  await openHarness(page, registry);
+  await connect(page, registry);
+  expect((await check(page)).ok).toBe(true);
+  const before = registry.server.requests().length;
+  const served = await page.evaluate(() => window.harness.sw.fetchModel('mlp'));
+  expect(served.ok && served.value).toMatchObject({ status: 200, version: '1.0.0' });
+  const missing = await page.evaluate(() => window.harness.sw.fetchModel('mlp', '9.9.9'));
+  expect(missing.ok && missing.value.status).toBe(404);
+  expect(registry.server.requests().length).toBe(before); // no network round trip
+});

@@ -1,0 +1,53 @@
+/**
+ * Every message that crosses between the service worker and the pages (and the inference
+ * worker), in one place. Events go out on a BroadcastChannel, so every tab and worker of the
+ * origin hears them whether or not a service worker controls it; requests go to the service
+ * worker with a MessagePort for the reply.
+ */
+import type { BatonErrorWire } from '../errors';
+import type { VersionId } from '../types';
+import type { DownloadProgress } from '../download/download-release';
+import type { VersionState } from '../store/db';
+import type { ModelConfig } from './config';
+
+export const EVENT_CHANNEL = 'baton';
+
+/** Broadcast to every context of the origin. */
+export type UpdateEvent =
+  | { readonly type: 'manifest-accepted'; readonly model: string; readonly sequence: number; readonly unchanged: boolean }
+  | ({ readonly type: 'progress'; readonly model: string } & DownloadProgress)
+  | { readonly type: 'version-ready'; readonly model: string; readonly version: VersionId; readonly active: boolean }
+  | { readonly type: 'update-failed'; readonly model: string; readonly version?: VersionId; readonly error: BatonErrorWire }
+  | { readonly type: 'version-activated'; readonly model: string; readonly version: VersionId; readonly previous?: VersionId };
+
+export type UpdateEventType = UpdateEvent['type'];
+
+/** Page → service worker. */
+export type SwRequest =
+  | { readonly type: 'configure'; readonly config: ModelConfig }
+  | { readonly type: 'check'; readonly model: string }
+  | { readonly type: 'status'; readonly model: string }
+  | { readonly type: 'activate'; readonly model: string; readonly version: VersionId };
+
+export type SwReply<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BatonErrorWire };
+
+/** What a device holds of one model. */
+export interface ModelStatus {
+  readonly model: string;
+  readonly active?: VersionId;
+  readonly previous?: VersionId;
+  readonly sequence?: number;
+  readonly lastCheckAt?: number;
+  readonly lastError?: BatonErrorWire;
+  readonly versions: readonly { readonly version: VersionId; readonly state: VersionState; readonly error?: BatonErrorWire }[];
+}
+
+/** The outcome of one update check. */
+export interface CheckResult {
+  readonly model: string;
+  readonly sequence: number;
+  readonly unchanged: boolean;
+  /** Versions ready on the device that the policy wants here. */
+  readonly ready: VersionId[];
+  readonly failed: { readonly version: VersionId; readonly error: BatonErrorWire }[];
+}

@@ -1,0 +1,108 @@
+/**
+ * The page's side of the service worker: registers it, sends it requests with a reply port and
+ * a timeout (a request that never settles is the bug to avoid), and relays its broadcast events.
+ * Model bytes are read straight from IndexedDB, so they load with no service worker in control
+ * and no network at all.
+ */
+import { BatonError } from '../errors';
+import { openBatonDb, type BatonDb } from '../store/db';
+import { readReadyModel } from '../store/read-model';
+import type { VersionId } from '../types';
+import type { ModelConfig } from './config';
+import { EVENT_CHANNEL, type CheckResult, type ModelStatus, type SwReply, type SwRequest, type UpdateEvent } from './messages';
+
+export interface UpdateClient {
+  configure(config: ModelConfig): Promise<void>;
+  /** Resolves when the check (and any download it started) has finished. */
+  check(model: string): Promise<CheckResult>;
+  status(model: string): Promise<ModelStatus>;
+  activate(model: string, version: VersionId): Promise<ModelStatus>;
+  /** A ready version's bytes (default: the active one), from storage. */
+  readModel(model: string, version?: VersionId): Promise<{ version: VersionId; bytes: Uint8Array<ArrayBuffer> }>;
+  /** Subscribes to update events from every context of the origin; returns the unsubscribe. */
+  on(listener: (event: UpdateEvent) => void): () => void;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  /** URL of the app's service worker script (which calls installBaton). */
+  readonly scriptUrl: string;
+  readonly scope?: string;
+  /** Reply timeout for quick requests (configure, status, activate). Default 10 s. */
+  readonly requestTimeoutMs?: number;
+  /** Reply timeout for a check, which may download a model. Default 10 minutes. */
+  readonly checkTimeoutMs?: number;
+  readonly dbName?: string;
+}
+
+export async function connectServiceWorker(opts: ConnectOptions): Promise<UpdateClient> {
+  const container = navigator.serviceWorker;
+  if (!container) throw new BatonError('unavailable', 'service workers are not available in this context (insecure origin or private mode?)');
+  const registration = await container.register(opts.scriptUrl, opts.scope === undefined ? {} : { scope: opts.scope });
+  const worker = await activeWorker(registration, opts.requestTimeoutMs ?? 10_000);
+  // Best effort: without persistence the browser may evict the model under storage pressure.
+  void navigator.storage?.persist?.().catch(() => false);
+  const channel = new BroadcastChannel(EVENT_CHANNEL);
+  const listeners = new Set<(e: UpdateEvent) => void>();
+  channel.onmessage = (e: MessageEvent<UpdateEvent>) => listeners.forEach((l) => l(e.data));
+  let db: Promise<BatonDb> | undefined;
+
+  const request = <T>(message: SwRequest, timeoutMs = opts.requestTimeoutMs ?? 10_000): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const { port1, port2 } = new MessageChannel();
+      const timer = setTimeout(() => {
+        port1.close();
+        reject(new BatonError('unavailable', `service worker did not answer "${message.type}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      port1.onmessage = (e: MessageEvent<SwReply<T>>) => {
+        clearTimeout(timer);
+        port1.close();
+        if (e.data.ok) resolve(e.data.value);
+        else reject(BatonError.isWire(e.data.error) ? BatonError.fromWire(e.data.error) : new Error(String(e.data.error)));
+      };
+      // The registration's active worker, not navigator.serviceWorker.controller: the page
+      // may not be controlled yet (first visit) and still needs its updates.
+      (registration.active ?? worker).postMessage(message, [port2]);
+    });
+
+  return {
+    configure: (config) => request({ type: 'configure', config }),
+    check: (model) => request({ type: 'check', model }, opts.checkTimeoutMs ?? 600_000),
+    status: (model) => request({ type: 'status', model }),
+    activate: (model, version) => request({ type: 'activate', model, version }),
+    async readModel(model, version) {
+      db ??= openBatonDb(opts.dbName);
+      const { version: found, blob } = await readReadyModel(await db, model, version);
+      return { version: found, bytes: new Uint8Array(await blob.arrayBuffer()) };
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      channel.close();
+      listeners.clear();
+      void db?.then((d) => d.close());
+    },
+  };
+}
+
+function activeWorker(registration: ServiceWorkerRegistration, timeoutMs: number): Promise<ServiceWorker> {
+  if (registration.active) return Promise.resolve(registration.active);
+  const pending = registration.installing ?? registration.waiting;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new BatonError('unavailable', `service worker did not activate within ${timeoutMs} ms`)), timeoutMs);
+    const done = () => {
+      if (!registration.active) return;
+      clearTimeout(timer);
+      resolve(registration.active);
+    };
+    pending?.addEventListener('statechange', () => {
+      if (pending.state === 'redundant') {
+        clearTimeout(timer);
+        reject(new BatonError('unavailable', 'service worker failed to install'));
+      } else done();
+    });
+    done();
+  });
+}

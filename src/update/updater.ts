@@ -1,0 +1,276 @@
+/**
+ * The update pipeline for one device: fetch the manifest → verify it → decide which versions
+ * this device wants → refuse what it cannot run → download what is missing → mark ready. It runs
+ * in the service worker, or in the page when there is none; everything it touches is injected.
+ *
+ * Invariants:
+ * - Nothing is fetched for a version before its manifest verified and its compatibility passed.
+ * - A failure never changes the active version, and never marks anything ready.
+ * - One check per model at a time, across tabs too (Web Locks), so two tabs download once.
+ */
+import { BatonError, type BatonErrorWire } from '../errors';
+import { downloadRelease, missingChunks } from '../download/download-release';
+import type { Sleep } from '../download/retry';
+import { MAX_ENVELOPE_BYTES } from '../manifest/envelope';
+import { verifyManifest } from '../manifest/verify';
+import { deviceBucket, inRollout, newDeviceId } from '../router/bucket';
+import { idbChunkStore } from '../store/chunks';
+import type { BatonDb, ModelRecord } from '../store/db';
+import { collectGarbage } from '../store/gc';
+import { ensureSpace, type StorageEstimator } from '../store/quota';
+import { readReadyModel } from '../store/read-model';
+import { activate, getModel, getVersion, listVersions, markReady, setVersionState, updateModel } from '../store/versions';
+import type { Manifest, Release, VersionId } from '../types';
+import { checkCompatibility, interfaceOf } from './compat';
+import { downloadSettings, type ModelConfig } from './config';
+import type { CheckResult, ModelStatus, UpdateEvent } from './messages';
+
+export interface UpdaterDeps {
+  readonly db: BatonDb;
+  readonly fetch: typeof fetch;
+  readonly notify: (event: UpdateEvent) => void;
+  readonly now?: () => number;
+  readonly sleep?: Sleep;
+  /** `navigator.storage.estimate`, where the context has it. */
+  readonly estimate?: StorageEstimator;
+  /** Runs `fn` holding an exclusive lock across contexts; default: Web Locks where available. */
+  readonly lock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+export interface Updater {
+  /** Stores the app's configuration of a model (replacing any earlier one). */
+  configure(config: ModelConfig): Promise<void>;
+  /** Checks one model for updates and downloads what its policy wants here. */
+  check(model: string): Promise<CheckResult>;
+  /** Checks every configured model; failures are reported as events, not thrown. */
+  checkAll(): Promise<void>;
+  status(model: string): Promise<ModelStatus>;
+  /** Makes a ready version the one this device serves. */
+  activate(model: string, version: VersionId): Promise<ModelStatus>;
+  /** The bytes of a ready version (default: the active one), assembled from storage. */
+  readModel(model: string, version?: VersionId): Promise<{ version: VersionId; blob: Blob }>;
+}
+
+const DEVICE_ID_KEY = 'deviceId';
+
+export function createUpdater(deps: UpdaterDeps): Updater {
+  const now = deps.now ?? Date.now;
+  const chunks = idbChunkStore(deps.db, now);
+  const lock = deps.lock ?? webLock;
+  const inflight = new Map<string, Promise<CheckResult>>();
+
+  async function deviceId(config: ModelConfig): Promise<string> {
+    if (config.deviceId) return config.deviceId;
+    const stored = await deps.db.get('meta', DEVICE_ID_KEY);
+    if (typeof stored === 'string') return stored;
+    const id = newDeviceId();
+    await deps.db.put('meta', id, DEVICE_ID_KEY);
+    return id;
+  }
+
+  /** Versions the policy wants on this device, the one to serve first. */
+  async function targets(manifest: Manifest, config: ModelConfig, quarantined: ReadonlySet<string>): Promise<Release[]> {
+    const p = manifest.policy;
+    const wanted: VersionId[] = [];
+    if (p.pinned !== undefined) wanted.push(p.pinned);
+    else {
+      if (p.candidate && !quarantined.has(p.candidate.version) && inRollout(await deviceBucket(await deviceId(config), p.candidate.salt), p.candidate.percent)) {
+        wanted.push(p.candidate.version);
+      }
+      // The stable version is kept too: it is where a failing candidate rolls back to, offline.
+      wanted.push(p.stable);
+    }
+    return wanted
+      .filter((v) => !quarantined.has(v) && !p.killed.includes(v))
+      .map((v) => manifest.versions.find((r) => r.version === v)!)
+      .filter((r, i, all) => all.indexOf(r) === i);
+  }
+
+  async function gc(wanted: Map<string, Set<VersionId>>) {
+    return collectGarbage(deps.db, chunks, wanted);
+  }
+
+  async function runCheck(model: string): Promise<CheckResult> {
+    let record = await getModel(deps.db, model);
+    const config = record.config;
+    if (!config) throw new BatonError('unavailable', `model "${model}" is not configured on this device`, { model });
+    try {
+      const fetched = await fetchManifest(deps.fetch, config.manifestUrl, record.manifestBytes ? record.etag : undefined);
+      const bytes = fetched.notModified ? record.manifestBytes! : fetched.bytes;
+      // A 304 is re-verified too: the stored manifest may have expired since.
+      const verified = await verifyManifest(bytes, {
+        publicKeys: config.publicKeys,
+        expectedName: config.name,
+        now,
+        ...(config.threshold === undefined ? {} : { threshold: config.threshold }),
+        ...(record.accepted ? { lastAccepted: record.accepted } : {}),
+      });
+      const { manifest } = verified;
+      record = await updateModel(deps.db, model, ({ lastError: _cleared, ...m }) => ({
+        ...m,
+        accepted: { sequence: manifest.sequence, payloadSha256: verified.payloadSha256 },
+        manifestBytes: bytes,
+        lastCheckAt: now(),
+        ...(fetched.notModified ? {} : fetched.etag ? { etag: fetched.etag } : { etag: undefined }),
+      }));
+      deps.notify({ type: 'manifest-accepted', model, sequence: manifest.sequence, unchanged: verified.unchanged });
+
+      const stored = await listVersions(deps.db, model);
+      const quarantined = new Set(stored.filter((v) => v.state === 'quarantined').map((v) => v.version));
+      const wanted = await targets(manifest, config, quarantined);
+      const expected = config.expect ?? expectedInterface(record, stored);
+      const result: CheckResult = { model, sequence: manifest.sequence, unchanged: verified.unchanged, ready: [], failed: [] };
+      for (const release of wanted) {
+        if ((await getVersion(deps.db, model, release.version))?.state === 'ready') {
+          result.ready.push(release.version);
+          continue;
+        }
+        try {
+          await bringReady(model, config, release, expected);
+          result.ready.push(release.version);
+        } catch (e) {
+          const error = toWire(e);
+          result.failed.push({ version: release.version, error });
+          await setVersionState(deps.db, release, model, 'failed', now(), error).catch(() => {});
+          deps.notify({ type: 'update-failed', model, version: release.version, error });
+        }
+      }
+      await gc(new Map([[model, new Set(wanted.map((r) => r.version))]]));
+      return result;
+    } catch (e) {
+      const error = toWire(e);
+      await updateModel(deps.db, model, (m) => ({ ...m, lastCheckAt: now(), lastError: error })).catch(() => {});
+      deps.notify({ type: 'update-failed', model, error });
+      throw e;
+    }
+  }
+
+  async function bringReady(model: string, config: ModelConfig, release: Release, expected: ReturnType<typeof expectedInterface>): Promise<void> {
+    checkCompatibility(release, config.runtime, expected);
+    await setVersionState(deps.db, release, model, 'downloading', now());
+    const { bytes: needed } = await missingChunks(release, chunks);
+    const current = await getModel(deps.db, model);
+    const keepOnly = new Map([[model, new Set([current.active, current.previous, release.version].filter((v): v is string => !!v))]]);
+    await ensureSpace(needed, deps.estimate, () => gc(keepOnly));
+    await downloadRelease(
+      release,
+      { fetch: deps.fetch, chunks, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+      {
+        baseUrl: new URL('.', config.manifestUrl).href.replace(/\/$/, ''),
+        settings: downloadSettings(config),
+        onProgress: (p) => deps.notify({ type: 'progress', model, ...p }),
+      },
+    );
+    await setVersionState(deps.db, release, model, 'verified', now());
+    const becameActive = await markReady(deps.db, model, release, now());
+    deps.notify({ type: 'version-ready', model, version: release.version, active: becameActive });
+    if (becameActive) deps.notify({ type: 'version-activated', model, version: release.version });
+  }
+
+  async function status(model: string): Promise<ModelStatus> {
+    const m = await getModel(deps.db, model);
+    const versions = await listVersions(deps.db, model);
+    return {
+      model,
+      ...(m.active ? { active: m.active } : {}),
+      ...(m.previous ? { previous: m.previous } : {}),
+      ...(m.accepted ? { sequence: m.accepted.sequence } : {}),
+      ...(m.lastCheckAt ? { lastCheckAt: m.lastCheckAt } : {}),
+      ...(m.lastError ? { lastError: m.lastError } : {}),
+      versions: versions.map((v) => ({ version: v.version, state: v.state, ...(v.error ? { error: v.error } : {}) })),
+    };
+  }
+
+  return {
+    async configure(config) {
+      await updateModel(deps.db, config.name, (m) => ({ ...m, config }));
+    },
+    check(model) {
+      let pending = inflight.get(model);
+      if (!pending) {
+        pending = lock(`baton-update:${model}`, () => runCheck(model)).finally(() => inflight.delete(model));
+        inflight.set(model, pending);
+      }
+      return pending;
+    },
+    async checkAll() {
+      const models = await deps.db.getAll('models');
+      await Promise.all(models.filter((m) => m.config).map((m) => this.check(m.model).catch(() => {})));
+    },
+    status,
+    async activate(model, version) {
+      const before = await getModel(deps.db, model);
+      const after = await activate(deps.db, model, version);
+      if (before.active !== after.active) {
+        deps.notify({ type: 'version-activated', model, version, ...(after.previous ? { previous: after.previous } : {}) });
+      }
+      return status(model);
+    },
+    readModel: (model, version) => readReadyModel(deps.db, model, version),
+  };
+}
+
+/** What a new version must look like: the active version's interface, once there is one. */
+function expectedInterface(record: ModelRecord, stored: readonly { version: string; release: Release }[]) {
+  const active = stored.find((v) => v.version === record.active);
+  return active ? interfaceOf(active.release) : undefined;
+}
+
+export function toWire(e: unknown): BatonErrorWire {
+  if (e instanceof BatonError) return e.toWire();
+  return { name: 'BatonError', code: 'storage-failed', message: (e as Error)?.message ?? String(e) };
+}
+
+async function webLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  // Web Locks exist in windows, workers and service workers alike (not in Node).
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  return locks ? ((await locks.request(name, fn)) as T) : fn();
+}
+
+/** Fetches the manifest past every HTTP cache, conditionally on the stored ETag, size-capped. */
+async function fetchManifest(
+  fetchFn: typeof fetch,
+  url: string,
+  etag: string | undefined,
+): Promise<{ notModified: true } | { notModified: false; bytes: Uint8Array<ArrayBuffer>; etag: string | null }> {
+  let response: Response;
+  try {
+    // no-store: the HTTP cache must never answer for the manifest. The conditional header is
+    // ours, so a 304 reaches us and saves the download when nothing changed.
+    response = await fetchFn(url, { cache: 'no-store', ...(etag ? { headers: { 'If-None-Match': etag } } : {}) });
+  } catch (e) {
+    throw new BatonError('network-error', `manifest ${url}: ${(e as Error)?.message ?? String(e)}`, { url }, { cause: e });
+  }
+  if (response.status === 304 && etag) return { notModified: true };
+  if (!response.ok) throw new BatonError('http-error', `manifest ${url}: HTTP ${response.status}`, { url, status: response.status });
+  return { notModified: false, bytes: await readCapped(response, MAX_ENVELOPE_BYTES + 1, url), etag: response.headers.get('ETag') };
+}
+
+/** Reads at most `max` bytes: an endless manifest must not exhaust memory before parsing refuses it. */
+async function readCapped(response: Response, max: number, url: string): Promise<Uint8Array<ArrayBuffer>> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      total += value.length;
+      if (total >= max) {
+        await reader.cancel();
+        break;
+      }
+    }
+  } catch (e) {
+    throw new BatonError('network-error', `manifest ${url} failed mid-body: ${(e as Error)?.message ?? String(e)}`, { url }, { cause: e });
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
