@@ -38,7 +38,7 @@ export async function fetchChunk(url: string, expected: ChunkRef, opts: FetchChu
     arm();
     // no-store: the chunk is kept in Baton's own storage; a second copy in the HTTP cache would
     // waste quota, and a corrupt copy there would be served again to every retry.
-    const response = await fetch(url, { signal: controller.signal, cache: 'no-store' }).catch(fail);
+    const response = await opts.fetch(url, { signal: controller.signal, cache: 'no-store' }).catch(fail);
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
       throw new BatonError('http-error', `chunk ${expected.sha256}: HTTP ${response.status}`, { url, status: response.status });
