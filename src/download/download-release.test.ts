@@ -1,0 +1,103 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BatonError } from '../errors';
+import { idbChunkStore, type ChunkStore } from '../store/chunks';
+import { openBatonDb, type BatonDb } from '../store/db';
+import { BASE, createMemoryRegistry, testBytes, type MemoryRegistry } from '../testing/memory-registry';
+import type { DownloadSettings } from '../update/config';
+import { downloadRelease, verifyAssembled, type DownloadProgress } from './download-release';
+
+const SETTINGS: DownloadSettings = { concurrency: 3, stallTimeoutMs: 1000, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 } };
+const noSleep = async () => {};
+let db: BatonDb;
+let store: ChunkStore;
+let registry: MemoryRegistry;
+let n = 0;
+
+beforeEach(async () => {
+  db = await openBatonDb(`download-test-${++n}`);
+  store = idbChunkStore(db);
+  registry = await createMemoryRegistry();
+});
+afterEach(() => db.close());
+
+describe('downloadRelease', () => {
+  it('fetches each chunk once, stores it, reports monotone progress and verifies the whole file', async () => {
+    const release = await registry.release('1', testBytes(1000), 64);
+    const progress: DownloadProgress[] = [];
+    const summary = await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: noSleep }, { baseUrl: BASE, settings: SETTINGS, onProgress: (p) => progress.push(p) });
+    expect(registry.chunkRequests()).toHaveLength(16);
+    expect(new Set(registry.chunkRequests()).size).toBe(16);
+    expect(summary).toMatchObject({ bytesDone: 1000, bytesTotal: 1000, chunksFetched: 16, chunksReused: 0 });
+    const done = progress.map((p) => p.bytesDone);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(progress.at(-1)?.phase).toBe('verifying');
+    const blob = await verifyAssembled(release, store);
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(testBytes(1000));
+  });
+
+  it('fetches only what storage lacks: an update sharing chunks fetches the changed ones', async () => {
+    const v1 = testBytes(1024);
+    const v2 = v1.slice();
+    v2[700] = v2[700]! ^ 0xff; // one byte in chunk 10 of 16
+    await downloadRelease(await registry.release('1', v1, 64), { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS });
+    registry.requests.length = 0;
+    const summary = await downloadRelease(await registry.release('2', v2, 64), { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS });
+    expect(registry.chunkRequests()).toHaveLength(1);
+    expect(summary).toMatchObject({ chunksFetched: 1, chunksReused: 15, bytesFetched: 64 });
+  });
+
+  it('never has more than `concurrency` requests in flight', async () => {
+    const release = await registry.release('1', testBytes(2000), 64);
+    let inFlight = 0;
+    let peak = 0;
+    const slowFetch: typeof fetch = async (input, init) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      try {
+        return await registry.fetch(input, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    await downloadRelease(release, { fetch: slowFetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS });
+    expect(peak).toBe(3);
+  });
+
+  it('stops at a fatal chunk, keeps what was verified, and a second run resumes with the rest only', async () => {
+    const release = await registry.release('1', testBytes(1024), 64);
+    const bad = `/models/mlp/chunks/${release.chunks[8]!.sha256}`;
+    const good = registry.files.get(bad)!;
+    registry.files.set(bad, testBytes(64, 99)); // persistent corruption of chunk 8
+    const settings = { ...SETTINGS, concurrency: 1 };
+    const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: noSleep }, { baseUrl: BASE, settings }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BatonError);
+    expect((error as BatonError).code).toBe('hash-mismatch');
+    expect(registry.requests.filter((p) => p === bad)).toHaveLength(3); // every attempt
+    const firstRun = new Set(registry.chunkRequests());
+    expect(firstRun.size).toBe(9); // chunks 0..8: one worker stops at the failure
+
+    registry.files.set(bad, good);
+    registry.requests.length = 0;
+    await downloadRelease(release, { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings });
+    const secondRun = registry.chunkRequests();
+    expect(secondRun).toContain(bad);
+    expect(secondRun.filter((p) => p !== bad && firstRun.has(p))).toEqual([]); // nothing verified is fetched twice
+    expect(secondRun).toHaveLength(16 - 8);
+  });
+
+  it('recovers from transient failures by retrying', async () => {
+    const release = await registry.release('1', testBytes(256), 64);
+    const path = `/models/mlp/chunks/${release.chunks[1]!.sha256}`;
+    let failures = 2;
+    registry.overrides.set(path, () => (failures-- > 0 ? new Response('busy', { status: 503 }) : new Response(registry.files.get(path)!.slice())));
+    await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: noSleep }, { baseUrl: BASE, settings: SETTINGS });
+    expect(registry.requests.filter((p) => p === path)).toHaveLength(3); // 503, 503, then the chunk
+  });
+
+  it('refuses a release whose chunks are each valid but do not assemble into its file hash', async () => {
+    const release = { ...(await registry.release('1', testBytes(256), 64)), sha256: '0'.repeat(64) };
+    const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'hash-mismatch' });
+  });
+});
