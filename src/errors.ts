@@ -45,7 +45,9 @@ export type BatonErrorCode =
   /** The version asked for is not stored and ready on this device. */
   | 'version-unavailable'
   /** The service worker (or another party) did not answer in time or is gone. */
-  | 'unavailable';
+  | 'unavailable'
+  /** A version failed its health gates on this device and was rolled back (details: the figures). */
+  | 'unhealthy';
 
 /** The plain-object form of a {@link BatonError}: what crosses `postMessage` and JSON. */
 export interface BatonErrorWire {
@@ -75,6 +77,7 @@ const CODES: ReadonlySet<string> = new Set<BatonErrorCode>([
   'incompatible-model',
   'version-unavailable',
   'unavailable',
+  'unhealthy',
 ]);
 
 /**

@@ -91,3 +91,34 @@ export function activate(db: BatonDb, model: string, version: VersionId): Promis
     return next;
   });
 }
+
+/**
+ * Quarantines a version on this device (a health rollback found it bad): it is never adopted
+ * again, whatever later manifests say, and its bytes become garbage. If it was active, the
+ * previous version becomes active again in the same transaction.
+ */
+export function quarantine(db: BatonDb, model: string, version: VersionId, reason: BatonErrorWire, now: number): Promise<ModelRecord> {
+  return storageOp(`quarantining version ${version}`, async () => {
+    const tx = db.transaction(['versions', 'models'], 'readwrite');
+    const versions = tx.objectStore('versions');
+    const record = await versions.get([model, version]);
+    if (!record) {
+      await tx.done;
+      throw new BatonError('version-unavailable', `version ${version} of ${model} is not known on this device`, { version });
+    }
+    await versions.put({ ...record, state: 'quarantined', error: reason, updatedAt: now });
+    const models = tx.objectStore('models');
+    const current = (await models.get(model)) ?? { model };
+    let next = current;
+    if (current.active === version) {
+      const { previous, active: _bad, ...rest } = current;
+      next = previous ? { ...rest, active: previous } : rest;
+    } else if (current.previous === version) {
+      const { previous: _bad, ...rest } = current;
+      next = rest;
+    }
+    await models.put(next);
+    await tx.done;
+    return next;
+  });
+}
