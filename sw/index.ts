@@ -18,7 +18,7 @@
 import { registerRoute } from 'workbox-routing';
 import { BatonError } from '../src/errors';
 import { openBatonDb } from '../src/store/db';
-import { EVENT_CHANNEL, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages';
+import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages';
 import { createUpdater, toWire, type Updater } from '../src/update/updater';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -32,7 +32,6 @@ export interface InstallBatonOptions {
 
 /** Path segment, under the service worker's scope, where ready models are served. */
 export const MODEL_ROUTE = '__baton-model/';
-export const PERIODIC_SYNC_TAG = 'baton-check';
 
 export function installBaton(options: InstallBatonOptions = {}): void {
   const channel = new BroadcastChannel(EVENT_CHANNEL);

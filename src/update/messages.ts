@@ -12,6 +12,9 @@ import type { ModelConfig } from './config';
 
 export const EVENT_CHANNEL = 'baton';
 
+/** Periodic Background Sync tag the page registers and the service worker answers. */
+export const PERIODIC_SYNC_TAG = 'baton-check';
+
 /** Broadcast to every context of the origin. */
 export type UpdateEvent =
   | { readonly type: 'manifest-accepted'; readonly model: string; readonly sequence: number; readonly unchanged: boolean }

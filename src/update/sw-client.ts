@@ -9,7 +9,7 @@ import { openBatonDb, type BatonDb } from '../store/db';
 import { readReadyModel } from '../store/read-model';
 import type { VersionId } from '../types';
 import type { ModelConfig } from './config';
-import { EVENT_CHANNEL, type CheckResult, type ModelStatus, type SwReply, type SwRequest, type UpdateEvent } from './messages';
+import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwReply, type SwRequest, type UpdateEvent } from './messages';
 
 export interface UpdateClient {
   configure(config: ModelConfig): Promise<void>;
@@ -33,6 +33,12 @@ export interface ConnectOptions {
   /** Reply timeout for a check, which may download a model. Default 10 minutes. */
   readonly checkTimeoutMs?: number;
   readonly dbName?: string;
+  /**
+   * Also check in the background while no page is open, where the browser offers Periodic
+   * Background Sync (Chromium, for an installed PWA with the permission). The browser decides
+   * the real interval; this is the minimum asked for.
+   */
+  readonly periodicSyncMinIntervalMs?: number;
 }
 
 export async function connectServiceWorker(opts: ConnectOptions): Promise<UpdateClient> {
@@ -42,6 +48,11 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
   const worker = await activeWorker(registration, opts.requestTimeoutMs ?? 10_000);
   // Best effort: without persistence the browser may evict the model under storage pressure.
   void navigator.storage?.persist?.().catch(() => false);
+  if (opts.periodicSyncMinIntervalMs !== undefined) {
+    // Not in TypeScript's DOM library yet; absent outside Chromium. Refusal is normal (not installed).
+    const sync = (registration as { periodicSync?: { register(tag: string, o: { minInterval: number }): Promise<void> } }).periodicSync;
+    void sync?.register(PERIODIC_SYNC_TAG, { minInterval: opts.periodicSyncMinIntervalMs }).catch(() => {});
+  }
   const channel = new BroadcastChannel(EVENT_CHANNEL);
   const listeners = new Set<(e: UpdateEvent) => void>();
   channel.onmessage = (e: MessageEvent<UpdateEvent>) => listeners.forEach((l) => l(e.data));
