@@ -1,7 +1,13 @@
 /**
  * Baton's page API. Everything an app imports from `baton` is exported here and only here.
- * (The runtime — createRuntime, the worker and the router — lands with the switch issue.)
  */
+export { createRuntime } from './runtime/runtime';
+export type { RuntimeConfig } from './runtime/config';
+export type { Runtime, RunOutput, RuntimeEvents, RuntimeStatus } from './runtime/api';
+export type { Feeds, TensorLike, TensorData, WorkerInfo } from './worker/protocol';
+export type { ModelInterface, DownloadSettings, RetrySettings } from './update/config';
+export type { CheckResult, ModelStatus, UpdateEvent } from './update/messages';
+export type { DownloadProgress } from './download/download-release';
 export { BatonError, isBatonError } from './errors';
 export type { BatonErrorCode, BatonErrorWire } from './errors';
 export { verifyManifest } from './manifest/verify';

@@ -96,6 +96,8 @@ async function handle(request: SwRequest, updater: Promise<Updater>): Promise<un
       return u.status(request.model);
     case 'activate':
       return u.activate(request.model, request.version);
+    case 'quarantine':
+      return u.quarantine(request.model, request.version, request.reason);
     default:
       throw new BatonError('unavailable', `unknown request ${(request as { type: string }).type}`);
   }

@@ -8,6 +8,7 @@ import { sha256Hex } from '../../src/crypto/sha256';
 import type { ModelConfig, RuntimeInfo } from '../../src/update/config';
 import type { UpdateEvent } from '../../src/update/messages';
 import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client';
+import { runtimeHarness } from './runtime-harness';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: BatonErrorWire | { name: string; message: string } };
 
@@ -94,6 +95,7 @@ const sw = {
 
 const harness = {
   sw,
+  rt: runtimeHarness,
   /** Verifies the manifest at `manifestUrl` with the same module the service worker uses. */
   verify: (manifestUrl: string, publicKeys: PublicKeyJson[], name: string) =>
     outcome(async () => {

@@ -5,7 +5,7 @@
  * worker with a MessagePort for the reply.
  */
 import type { BatonErrorWire } from '../errors';
-import type { VersionId } from '../types';
+import type { Manifest, Release, VersionId } from '../types';
 import type { DownloadProgress } from '../download/download-release';
 import type { VersionState } from '../store/db';
 import type { ModelConfig } from './config';
@@ -21,7 +21,8 @@ export type UpdateEvent =
   | ({ readonly type: 'progress'; readonly model: string } & DownloadProgress)
   | { readonly type: 'version-ready'; readonly model: string; readonly version: VersionId; readonly active: boolean }
   | { readonly type: 'update-failed'; readonly model: string; readonly version?: VersionId; readonly error: BatonErrorWire }
-  | { readonly type: 'version-activated'; readonly model: string; readonly version: VersionId; readonly previous?: VersionId };
+  | { readonly type: 'version-activated'; readonly model: string; readonly version: VersionId; readonly previous?: VersionId }
+  | { readonly type: 'version-quarantined'; readonly model: string; readonly version: VersionId; readonly reason: BatonErrorWire };
 
 export type UpdateEventType = UpdateEvent['type'];
 
@@ -30,19 +31,24 @@ export type SwRequest =
   | { readonly type: 'configure'; readonly config: ModelConfig }
   | { readonly type: 'check'; readonly model: string }
   | { readonly type: 'status'; readonly model: string }
-  | { readonly type: 'activate'; readonly model: string; readonly version: VersionId };
+  | { readonly type: 'activate'; readonly model: string; readonly version: VersionId }
+  | { readonly type: 'quarantine'; readonly model: string; readonly version: VersionId; readonly reason: BatonErrorWire };
 
 export type SwReply<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BatonErrorWire };
 
 /** What a device holds of one model. */
 export interface ModelStatus {
   readonly model: string;
+  /** The per-install id rollout buckets are computed from. */
+  readonly deviceId: string;
+  /** The payload of the newest accepted manifest (it was verified when accepted). */
+  readonly manifest?: Manifest;
   readonly active?: VersionId;
   readonly previous?: VersionId;
   readonly sequence?: number;
   readonly lastCheckAt?: number;
   readonly lastError?: BatonErrorWire;
-  readonly versions: readonly { readonly version: VersionId; readonly state: VersionState; readonly error?: BatonErrorWire }[];
+  readonly versions: readonly { readonly version: VersionId; readonly state: VersionState; readonly release: Release; readonly error?: BatonErrorWire }[];
 }
 
 /** The outcome of one update check. */

@@ -4,7 +4,7 @@
  * Model bytes are read straight from IndexedDB, so they load with no service worker in control
  * and no network at all.
  */
-import { BatonError } from '../errors';
+import { BatonError, type BatonErrorWire } from '../errors';
 import { openBatonDb, type BatonDb } from '../store/db';
 import { readReadyModel } from '../store/read-model';
 import type { VersionId } from '../types';
@@ -17,6 +17,7 @@ export interface UpdateClient {
   check(model: string): Promise<CheckResult>;
   status(model: string): Promise<ModelStatus>;
   activate(model: string, version: VersionId): Promise<ModelStatus>;
+  quarantine(model: string, version: VersionId, reason: BatonErrorWire): Promise<ModelStatus>;
   /** A ready version's bytes (default: the active one), from storage. */
   readModel(model: string, version?: VersionId): Promise<{ version: VersionId; bytes: Uint8Array<ArrayBuffer> }>;
   /** Subscribes to update events from every context of the origin; returns the unsubscribe. */
@@ -81,6 +82,7 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
     check: (model) => request({ type: 'check', model }, opts.checkTimeoutMs ?? 600_000),
     status: (model) => request({ type: 'status', model }),
     activate: (model, version) => request({ type: 'activate', model, version }),
+    quarantine: (model, version, reason) => request({ type: 'quarantine', model, version, reason }),
     async readModel(model, version) {
       db ??= openBatonDb(opts.dbName);
       const { version: found, blob } = await readReadyModel(await db, model, version);

@@ -11,15 +11,17 @@
 import { BatonError, type BatonErrorWire } from '../errors';
 import { downloadRelease, missingChunks } from '../download/download-release';
 import type { Sleep } from '../download/retry';
-import { MAX_ENVELOPE_BYTES } from '../manifest/envelope';
-import { verifyManifest } from '../manifest/verify';
-import { deviceBucket, inRollout, newDeviceId } from '../router/bucket';
+import { MAX_ENVELOPE_BYTES, openEnvelope } from '../manifest/envelope';
+import { parseManifestPayload } from '../manifest/schema';
+import { parsePayloadJson, verifyManifest } from '../manifest/verify';
+import { deviceBucket, newDeviceId } from '../router/bucket';
+import { route } from '../router/route';
 import { idbChunkStore } from '../store/chunks';
 import type { BatonDb, ModelRecord } from '../store/db';
 import { collectGarbage } from '../store/gc';
 import { ensureSpace, type StorageEstimator } from '../store/quota';
 import { readReadyModel } from '../store/read-model';
-import { activate, getModel, getVersion, listVersions, markReady, setVersionState, updateModel } from '../store/versions';
+import { activate, getModel, getVersion, listVersions, markReady, quarantine, setVersionState, updateModel } from '../store/versions';
 import type { Manifest, Release, VersionId } from '../types';
 import { checkCompatibility, interfaceOf } from './compat';
 import { downloadSettings, type ModelConfig } from './config';
@@ -47,6 +49,8 @@ export interface Updater {
   status(model: string): Promise<ModelStatus>;
   /** Makes a ready version the one this device serves. */
   activate(model: string, version: VersionId): Promise<ModelStatus>;
+  /** Never serve or fetch `version` again on this device (failed to load, or rolled back). */
+  quarantine(model: string, version: VersionId, reason: BatonErrorWire): Promise<ModelStatus>;
   /** The bytes of a ready version (default: the active one), assembled from storage. */
   readModel(model: string, version?: VersionId): Promise<{ version: VersionId; blob: Blob }>;
 }
@@ -59,7 +63,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
   const lock = deps.lock ?? webLock;
   const inflight = new Map<string, Promise<CheckResult>>();
 
-  async function deviceId(config: ModelConfig): Promise<string> {
+  async function deviceId(config: Pick<ModelConfig, 'deviceId'>): Promise<string> {
     if (config.deviceId) return config.deviceId;
     const stored = await deps.db.get('meta', DEVICE_ID_KEY);
     if (typeof stored === 'string') return stored;
@@ -70,20 +74,13 @@ export function createUpdater(deps: UpdaterDeps): Updater {
 
   /** Versions the policy wants on this device, the one to serve first. */
   async function targets(manifest: Manifest, config: ModelConfig, quarantined: ReadonlySet<string>): Promise<Release[]> {
-    const p = manifest.policy;
-    const wanted: VersionId[] = [];
-    if (p.pinned !== undefined) wanted.push(p.pinned);
-    else {
-      if (p.candidate && !quarantined.has(p.candidate.version) && inRollout(await deviceBucket(await deviceId(config), p.candidate.salt), p.candidate.percent)) {
-        wanted.push(p.candidate.version);
-      }
-      // The stable version is kept too: it is where a failing candidate rolls back to, offline.
-      wanted.push(p.stable);
-    }
-    return wanted
-      .filter((v) => !quarantined.has(v) && !p.killed.includes(v))
-      .map((v) => manifest.versions.find((r) => r.version === v)!)
-      .filter((r, i, all) => all.indexOf(r) === i);
+    const salt = manifest.policy.candidate?.salt;
+    const { hold } = route({
+      policy: manifest.policy,
+      quarantined,
+      ...(salt === undefined ? {} : { candidateBucket: await deviceBucket(await deviceId(config), salt) }),
+    });
+    return hold.map((v) => manifest.versions.find((r) => r.version === v)!);
   }
 
   async function gc(wanted: Map<string, Set<VersionId>>) {
@@ -172,12 +169,14 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     const versions = await listVersions(deps.db, model);
     return {
       model,
+      deviceId: await deviceId(m.config ?? { deviceId: undefined }),
+      ...(m.manifestBytes ? { manifest: storedManifest(m.manifestBytes) } : {}),
       ...(m.active ? { active: m.active } : {}),
       ...(m.previous ? { previous: m.previous } : {}),
       ...(m.accepted ? { sequence: m.accepted.sequence } : {}),
       ...(m.lastCheckAt ? { lastCheckAt: m.lastCheckAt } : {}),
       ...(m.lastError ? { lastError: m.lastError } : {}),
-      versions: versions.map((v) => ({ version: v.version, state: v.state, ...(v.error ? { error: v.error } : {}) })),
+      versions: versions.map((v) => ({ version: v.version, state: v.state, release: v.release, ...(v.error ? { error: v.error } : {}) })),
     };
   }
 
@@ -207,7 +206,17 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       return status(model);
     },
     readModel: (model, version) => readReadyModel(deps.db, model, version),
+    async quarantine(model, version, reason) {
+      await quarantine(deps.db, model, version, reason, now());
+      deps.notify({ type: 'version-quarantined', model, version, reason });
+      return status(model);
+    },
   };
+}
+
+/** The payload of manifest bytes that were verified before they were stored. */
+function storedManifest(bytes: Uint8Array): Manifest {
+  return parseManifestPayload(parsePayloadJson(openEnvelope(bytes).payloadBytes));
 }
 
 /** What a new version must look like: the active version's interface, once there is one. */

@@ -1,0 +1,128 @@
+/**
+ * The runtime as an app uses it, plus a load generator that issues requests at a fixed rate and
+ * records what each one saw (start, end, version, error code), for the zero-downtime tests.
+ */
+import { BatonError, createRuntime, type Feeds, type Runtime, type RuntimeConfig } from '../../src/index';
+import type { Release } from '../../src/types';
+
+interface RequestRecord {
+  readonly i: number;
+  readonly start: number;
+  readonly end: number;
+  readonly version?: string;
+  readonly code?: string;
+}
+
+let rt: Runtime | undefined;
+const events: { type: string; at: number; event: unknown }[] = [];
+let load: { stop: () => Promise<RequestRecord[]>; completed: () => number } | undefined;
+
+/** Silero VAD needs a valid sample rate to warm up; zeros would be refused by the model. */
+function sileroWarmup(release: Release): Feeds | undefined {
+  const names = release.inputs.map((i) => i.name);
+  if (names.includes('h')) {
+    // The legacy model: recurrent state as h and c.
+    return {
+      input: { type: 'float32', data: new Float32Array(512), dims: [1, 512] },
+      sr: { type: 'int64', data: BigInt64Array.from([16000n]), dims: [] },
+      h: { type: 'float32', data: new Float32Array(2 * 64), dims: [2, 1, 64] },
+      c: { type: 'float32', data: new Float32Array(2 * 64), dims: [2, 1, 64] },
+    };
+  }
+  return names.includes('sr') ? sileroFeeds() : undefined;
+}
+
+function sileroFeeds(): Feeds {
+  return {
+    input: { type: 'float32', data: new Float32Array(512), dims: [1, 512] },
+    state: { type: 'float32', data: new Float32Array(2 * 128), dims: [2, 1, 128] },
+    sr: { type: 'int64', data: BigInt64Array.from([16000n]), dims: [] },
+  };
+}
+
+function mlpFeeds(x: number[], batch: number): Feeds {
+  return { x: { type: 'float32', data: Float32Array.from(x), dims: [batch, x.length / batch] } };
+}
+
+const wire = (e: unknown) => (e instanceof BatonError ? e.toWire() : { name: (e as Error)?.name, message: (e as Error)?.message ?? String(e) });
+
+export const runtimeHarness = {
+  /** `failWarmupOf`: give that version a warm-up input that makes it fail (x0 = 99 for the failing-run model). */
+  async create(config: Omit<RuntimeConfig, 'warmup'> & { silero?: boolean; failWarmupOf?: string }) {
+    try {
+      const { silero, failWarmupOf, ...rest } = config;
+      const warmup = (release: Release) =>
+        silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined;
+      rt = await createRuntime({ ...rest, warmup });
+      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'switch', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
+        rt.on(type, (event) => events.push({ type, at: performance.now(), event: JSON.parse(JSON.stringify(event, (_k, v: unknown) => (v instanceof BatonError ? v.toWire() : v))) }));
+      }
+      return { ok: true as const, status: rt.status() };
+    } catch (e) {
+      return { ok: false as const, error: wire(e) };
+    }
+  },
+  async run(x: number[], batch = 1) {
+    try {
+      const r = await rt!.run(mlpFeeds(x, batch));
+      return { ok: true as const, version: r.version, ep: r.ep, output: Array.from(r.outputs['y']!.data as Float32Array) };
+    } catch (e) {
+      return { ok: false as const, error: wire(e) };
+    }
+  },
+  async runSilero() {
+    try {
+      const r = await rt!.run(sileroFeeds());
+      return { ok: true as const, version: r.version, ep: r.ep, output: Array.from(r.outputs['output']!.data as Float32Array) };
+    } catch (e) {
+      return { ok: false as const, error: wire(e) };
+    }
+  },
+  /** Starts issuing one request every `intervalMs` (never waiting for the previous one). */
+  startLoad(x: number[], intervalMs: number, model: 'mlp' | 'silero' = 'mlp') {
+    const records: RequestRecord[] = [];
+    const inflight = new Set<Promise<void>>();
+    let i = 0;
+    const fire = () => {
+      const n = i++;
+      const start = performance.now();
+      const p = rt!
+        .run(model === 'mlp' ? mlpFeeds(x, 1) : sileroFeeds())
+        .then(
+          (r) => void records.push({ i: n, start, end: performance.now(), version: r.version }),
+          (e: unknown) => void records.push({ i: n, start, end: performance.now(), code: e instanceof BatonError ? e.code : String(e) }),
+        )
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+    };
+    const timer = setInterval(fire, intervalMs);
+    load = {
+      completed: () => records.length,
+      async stop() {
+        clearInterval(timer);
+        await Promise.all(inflight);
+        return records.sort((a, b) => a.i - b.i);
+      },
+    };
+  },
+  stopLoad: () => load!.stop(),
+  loadCompleted: () => load?.completed() ?? 0,
+  status: () => JSON.parse(JSON.stringify(rt!.status())) as ReturnType<Runtime['status']>,
+  async checkForUpdate() {
+    try {
+      return { ok: true as const, value: await rt!.checkForUpdate() };
+    } catch (e) {
+      return { ok: false as const, error: wire(e) };
+    }
+  },
+  pin: (v: string) => rt!.pin(v).then(() => true, (e: unknown) => wire(e)),
+  unpin: () => rt!.unpin(),
+  crashWorker: () => rt!.__debug.crashWorker(),
+  events: () => events.slice(),
+  dispose: () => rt?.dispose(),
+  /** Renderer + workers memory, where the browser can measure it (needs cross-origin isolation). */
+  async memory(): Promise<number | undefined> {
+    const measure = (performance as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+    return measure ? (await measure.call(performance)).bytes : undefined;
+  },
+};

@@ -1,0 +1,142 @@
+/**
+ * The runtime end to end in Chromium: a worker per version, the switch between two requests,
+ * failures that never serve, crash recovery, provider selection, the real Silero update.
+ */
+import type { Page } from '@playwright/test';
+import { test, expect } from '../src/testing/playwright';
+import { mlpReference, sileroModelPath } from '../src/testing/models';
+import type { TestRegistry } from '../src/testing/registry';
+import { model } from './paths';
+import { openHarness } from './sw-helpers';
+
+const X = [0.5, -1, 2, 0.25];
+
+async function createRuntime(page: Page, registry: TestRegistry, extra: Record<string, unknown> = {}, name = 'mlp') {
+  const result = await page.evaluate(
+    (config) => window.harness.rt.create(config as never),
+    { model: name, manifestUrl: `${registry.url}/${name}/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false, ...extra },
+  );
+  expect(result.ok, JSON.stringify(result)).toBe(true);
+}
+
+const run = (page: Page, x = X) => page.evaluate((input) => window.harness.rt.run(input), x);
+const events = (page: Page) => page.evaluate(() => window.harness.rt.events());
+
+function expectMlp(output: number[], variant: number, x = X) {
+  Array.from(mlpReference(variant, Float32Array.from(x), 1)).forEach((y, i) => expect(output[i]).toBeCloseTo(y, 5));
+}
+
+test.beforeEach(async ({ page, registry }) => {
+  await openHarness(page, registry);
+});
+
+test.afterEach(async ({ page }) => {
+  await page.evaluate(() => window.harness.rt.dispose());
+});
+
+test('serves v1, then switches to v2 between requests under continuous load with no failed request', async ({ page, registry }, testInfo) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry);
+  const first = await run(page);
+  expect(first.ok && first.version).toBe('1');
+  if (first.ok) expectMlp(first.output, 1);
+
+  await page.evaluate((x) => window.harness.rt.startLoad(x, 5), X);
+  // Steady state first (200 completed requests), then publish; the runtime finds, loads, warms, switches.
+  await expect.poll(() => page.evaluate(() => window.harness.rt.loadCompleted())).toBeGreaterThanOrEqual(200);
+  await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
+  const update = await page.evaluate(() => window.harness.rt.checkForUpdate());
+  expect(update.ok, JSON.stringify(update)).toBe(true);
+  await expect.poll(async () => (await events(page)).some((e) => e.type === 'switch' && (e.event as { to: string }).to === '2')).toBe(true);
+  const after = await run(page);
+  expect(after.ok && after.version).toBe('2');
+  if (after.ok) expectMlp(after.output, 2);
+  const records = await page.evaluate(() => window.harness.rt.stopLoad());
+
+  const failed = records.filter((r) => r.code !== undefined);
+  expect(failed).toEqual([]);
+  const versions = records.map((r) => r.version);
+  const flip = versions.indexOf('2');
+  expect(flip).toBeGreaterThan(0);
+  expect(versions.slice(0, flip).every((v) => v === '1')).toBe(true);
+  expect(versions.slice(flip).every((v) => v === '2')).toBe(true);
+  const durations = records.map((r) => r.end - r.start);
+  const steady = durations.slice(0, flip).sort((a, b) => a - b);
+  const p99 = steady[Math.floor(steady.length * 0.99)]!;
+  const spanS = (records.at(-1)!.start - records[0]!.start) / 1000;
+  const figures = { requests: records.length, perSecond: Math.round(records.length / spanS), steadyP99Ms: p99, maxMs: Math.max(...durations) };
+  testInfo.annotations.push({ type: 'figures', description: JSON.stringify(figures) });
+  console.log('switch under load:', figures);
+  expect(figures.perSecond).toBeGreaterThanOrEqual(100);
+});
+
+test('a version that fails to load never serves, is quarantined, and v1 keeps serving', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry);
+  await registry.publish(model('broken.onnx'), { name: 'mlp', version: '2' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await events(page)).find((e) => e.type === 'load-failed')?.event).toMatchObject({ version: '2', error: { code: 'model-load-failed' } });
+  const r = await run(page);
+  expect(r.ok && r.version).toBe('1');
+  const status = await page.evaluate(() => window.harness.rt.status());
+  expect(status.serving?.version).toBe('1');
+  expect(status.device?.versions.find((v) => v.version === '2')?.state).toBe('quarantined');
+  expect((await events(page)).some((e) => e.type === 'switch' && (e.event as { to: string }).to === '2')).toBe(false);
+});
+
+test('a version that fails its warm-up never serves', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry, { failWarmupOf: '2' });
+  await registry.publish(model('failing-run.onnx'), { name: 'mlp', version: '2' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await events(page)).find((e) => e.type === 'load-failed')?.event).toMatchObject({ version: '2', error: { code: 'warmup-failed' } });
+  const r = await run(page);
+  expect(r.ok && r.version).toBe('1');
+});
+
+test('a crashed worker is replaced and later requests succeed on the same version', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry);
+  const workersBefore = page.workers().length;
+  await page.evaluate(() => window.harness.rt.crashWorker());
+  await expect.poll(async () => (await events(page)).find((e) => e.type === 'worker-restarted')?.event).toMatchObject({ version: '1', reason: { code: 'worker-crashed' } });
+  for (let i = 0; i < 5; i++) {
+    const r = await run(page);
+    expect(r.ok && r.version, JSON.stringify(r)).toBe('1');
+    if (r.ok) expectMlp(r.output, 1);
+  }
+  await expect.poll(() => page.workers().length).toBe(workersBefore);
+});
+
+test('without WebGPU the worker says why and runs on WASM', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry, { executionProviders: ['webgpu', 'wasm'] });
+  const status = await page.evaluate(() => window.harness.rt.status());
+  expect(status.worker).toMatchObject({ ep: 'wasm', webgpu: { available: false } });
+  expect(status.worker.fallbackReason).toMatch(/navigator\.gpu|requestAdapter/);
+  const r = await run(page);
+  expect(r.ok && r.ep).toBe('wasm');
+});
+
+test('the real Silero VAD v5 → v6 update works end to end', async ({ page, registry }) => {
+  await registry.publish(sileroModelPath('v5'), { name: 'vad', version: '5' });
+  await createRuntime(page, registry, { silero: true }, 'vad');
+  const v5 = await page.evaluate(() => window.harness.rt.runSilero());
+  expect(v5.ok && v5.version, JSON.stringify(v5)).toBe('5');
+  await registry.publish(sileroModelPath('v6'), { name: 'vad', version: '6' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await events(page)).some((e) => e.type === 'switch' && (e.event as { to: string }).to === '6')).toBe(true);
+  const v6 = await page.evaluate(() => window.harness.rt.runSilero());
+  expect(v6.ok && v6.version).toBe('6');
+  if (v6.ok) expect(v6.output[0]).toBeGreaterThanOrEqual(0);
+});
+
+test('an incompatible update (Silero legacy → v5 changes the inputs) is refused before switching', async ({ page, registry }) => {
+  await registry.publish(sileroModelPath('legacy'), { name: 'vad', version: 'legacy' });
+  await createRuntime(page, registry, { silero: true }, 'vad');
+  await registry.publish(sileroModelPath('v5'), { name: 'vad', version: '5' });
+  const check = await page.evaluate(() => window.harness.rt.checkForUpdate());
+  expect(check.ok && check.value.failed).toEqual([{ version: '5', error: expect.objectContaining({ code: 'incompatible-model' }) }]);
+  expect(registry.server.requests({ path: '/registry/vad/chunks/*' }).length).toBe(1); // legacy's one chunk only
+  expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('legacy');
+});

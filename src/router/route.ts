@@ -1,0 +1,34 @@
+/**
+ * Which version serves this device, and which versions it should hold: a pure function of the
+ * signed policy, the device's bucket and what the device itself decided (quarantine, local pin).
+ * The rollout engine extends this; the updater and the runtime both call it, so what is
+ * downloaded and what is served can never disagree.
+ */
+import type { RolloutPolicy, VersionId } from '../types';
+import { inRollout } from './bucket';
+
+export interface RouteInput {
+  readonly policy: RolloutPolicy;
+  /** This device's bucket for the candidate's salt (0–9999), if there is a candidate. */
+  readonly candidateBucket?: number;
+  /** Versions this device rolled back from; never served again. */
+  readonly quarantined: ReadonlySet<VersionId>;
+  /** A version the app pinned on this device (`rt.pin`). */
+  readonly localPin?: VersionId;
+}
+
+export interface Route {
+  /** The version that should serve requests. */
+  readonly serve: VersionId;
+  /** Versions to keep on the device, `serve` first; the rest are fallbacks for rollback. */
+  readonly hold: readonly VersionId[];
+}
+
+export function route({ policy, candidateBucket, quarantined, localPin }: RouteInput): Route {
+  const usable = (v: VersionId | undefined): v is VersionId => v !== undefined && !policy.killed.includes(v) && !quarantined.has(v);
+  const candidate = policy.candidate;
+  const candidateOn = candidate !== undefined && candidateBucket !== undefined && usable(candidate.version) && inRollout(candidateBucket, candidate.percent);
+  const serve = [localPin, policy.pinned, candidateOn ? candidate.version : undefined, policy.stable].find(usable) ?? policy.stable;
+  // The stable version is held too: it is where a failing candidate rolls back to, offline.
+  return { serve, hold: [...new Set([serve, policy.stable])].filter(usable) };
+}

@@ -1,0 +1,71 @@
+/** The runtime's public surface: what `createRuntime` returns and the events it emits. */
+import type { Tensor } from 'onnxruntime-common';
+import type { BatonError, BatonErrorWire } from '../errors';
+import type { DownloadProgress } from '../download/download-release';
+import type { ExecutionProvider, VersionId } from '../types';
+import type { CheckResult, ModelStatus } from '../update/messages';
+import type { Feeds, WorkerInfo } from '../worker/protocol';
+
+export interface RunOutput {
+  /** onnxruntime tensors by output name. */
+  readonly outputs: Record<string, Tensor>;
+  /** The version that actually served this request. */
+  readonly version: VersionId;
+  /** The execution provider that ran it. */
+  readonly ep: ExecutionProvider;
+}
+
+// A type alias, not an interface: mitt needs an index-signature-compatible record.
+export type RuntimeEvents = {
+  progress: DownloadProgress & { readonly model: string };
+  'manifest-accepted': { readonly sequence: number; readonly unchanged: boolean };
+  'version-ready': { readonly version: VersionId };
+  /** A new version took over between two requests. */
+  switch: { readonly from?: VersionId; readonly to: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };
+  /** A version could not be loaded or warmed; it never served, and is quarantined on this device. */
+  'load-failed': { readonly version: VersionId; readonly error: BatonError };
+  'update-failed': { readonly version?: VersionId; readonly error: BatonError };
+  /** The worker died; it was replaced and the same version serves again. */
+  'worker-restarted': { readonly version: VersionId; readonly reason: BatonError };
+  error: { readonly error: BatonError; readonly during: string };
+};
+
+export interface RuntimeStatus {
+  readonly model: string;
+  readonly serving?: {
+    readonly version: VersionId;
+    readonly ep: ExecutionProvider;
+    readonly sinceMs: number;
+    readonly loadMs: number;
+    readonly warmupMs: number;
+  };
+  /** A version being loaded and warmed beside the live one. */
+  readonly preparing?: VersionId;
+  /** A version pinned on this device with `rt.pin`. */
+  readonly pinned?: VersionId;
+  /** What the inference worker found: provider, why a fallback, threads, onnxruntime-web version. */
+  readonly worker: WorkerInfo;
+  /** What storage holds, as of the last decision. */
+  readonly device?: ModelStatus;
+  readonly lastError?: BatonErrorWire;
+}
+
+export interface Runtime {
+  /**
+   * Runs the model on `feeds` (their buffers are transferred to the worker: the arrays are
+   * detached afterwards). Resolves with the outputs and the version and provider that ran them.
+   */
+  run(feeds: Feeds): Promise<RunOutput>;
+  status(): RuntimeStatus;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof RuntimeEvents>(type: K, handler: (event: RuntimeEvents[K]) => void): () => void;
+  /** Checks the registry now; resolves after any download it starts and the switch that follows. */
+  checkForUpdate(): Promise<CheckResult>;
+  /** Serves `version` on this device (it must be ready here), whatever the rollout says. */
+  pin(version: VersionId): Promise<void>;
+  unpin(): Promise<void>;
+  /** Terminates the workers; pending calls reject with `disposed`. */
+  dispose(): Promise<void>;
+  /** @internal Test hooks. */
+  readonly __debug: { crashWorker(): Promise<void> };
+}

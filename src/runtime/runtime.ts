@@ -1,0 +1,287 @@
+/**
+ * The composition root: wires the update client (service worker or page), the inference
+ * workers and the router into the runtime an app uses. Every request goes through `run`, which
+ * reads the live slot once, synchronously: a switch is one assignment between two requests, so a
+ * request already running finishes on the old session and the next one starts on the new.
+ */
+import mitt from 'mitt';
+import { Tensor } from 'onnxruntime-common';
+import { BatonError, isBatonError } from '../errors';
+import { deviceBucket } from '../router/bucket';
+import { route } from '../router/route';
+import type { Release, VersionId } from '../types';
+import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages';
+import { createPageUpdateClient } from '../update/page-client';
+import { connectServiceWorker, type UpdateClient } from '../update/sw-client';
+import type { Feeds, WorkerInit } from '../worker/protocol';
+import { startInferenceWorker, type InferenceWorker } from '../worker/worker-client';
+import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config';
+import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api';
+import { loadSlot, type Slot } from './slot';
+
+/**
+ * Starts Baton for one model and resolves once a verified version is loaded, warmed and
+ * serving (on a first install, after it is downloaded).
+ *
+ * @example
+ * const rt = await createRuntime({ model: 'vad', manifestUrl: '/registry/vad/manifest.json', publicKeys: [key],
+ *   serviceWorker: { scriptUrl: '/sw.js' } });
+ * const { outputs, version } = await rt.run({ input: { type: 'float32', data: samples, dims: [1, 512] } });
+ */
+export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
+  const cfg = resolveConfig(config);
+  const source = cfg.serviceWorker ? await connectServiceWorker({ ...cfg.serviceWorker }) : await createPageUpdateClient();
+  try {
+    return await start(cfg, source);
+  } catch (e) {
+    source.close();
+    throw e;
+  }
+}
+
+async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime> {
+  const emitter = mitt<RuntimeEvents>();
+  const emit = <K extends keyof RuntimeEvents>(type: K, event: RuntimeEvents[K]) => emitter.emit(type, event);
+  const init: WorkerInit = { executionProviders: cfg.executionProviders, ...(cfg.wasmThreads === undefined ? {} : { wasmThreads: cfg.wasmThreads }) };
+  const slotOptions = {
+    init,
+    timeouts: cfg.timeouts,
+    ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}),
+    ...(cfg.warmup ? { warmup: cfg.warmup } : {}),
+  };
+  // The first worker tells what this device's runtime can run, which the updater needs to
+  // refuse incompatible versions before downloading them; it then hosts the first version.
+  let spare: InferenceWorker | undefined = await startInferenceWorker(init, {
+    timeouts: cfg.timeouts,
+    ...(cfg.createWorker ? { create: cfg.createWorker } : {}),
+  });
+  const workerInfo = spare.info;
+
+  let live: Slot | undefined;
+  let since = 0;
+  let preparing: VersionId | undefined;
+  let localPin: VersionId | undefined;
+  let lastStatus: ModelStatus | undefined;
+  let lastError: BatonError | undefined;
+  let disposed = false;
+  let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  const setLive = (slot: Slot) => {
+    live = slot;
+    since = performance.now();
+    waiters.forEach((w) => w.resolve());
+    waiters = [];
+    void slot.worker.died.then((reason) => {
+      if (live === slot && !disposed) void restart(slot, reason);
+    });
+  };
+  const failWaiters = (e: unknown) => {
+    waiters.forEach((w) => w.reject(e));
+    waiters = [];
+  };
+  const report = (during: string, e: unknown) => {
+    const error = isBatonError(e) ? e : new BatonError('storage-failed', `${during}: ${(e as Error)?.message ?? String(e)}`);
+    lastError = error;
+    emit('error', { error, during });
+  };
+
+  async function restart(crashed: Slot, reason: BatonError) {
+    live = undefined;
+    emit('error', { error: reason, during: `serving version ${crashed.version}` });
+    try {
+      const { bytes } = await source.readModel(cfg.model, crashed.version);
+      const slot = await loadSlot(crashed.release, bytes, slotOptions);
+      if (disposed) return void slot.retire();
+      setLive(slot);
+      emit('worker-restarted', { version: slot.version, reason });
+    } catch (e) {
+      report(`restarting the worker for version ${crashed.version}`, e);
+      failWaiters(e);
+    }
+  }
+
+  /** Decides what should serve and switches to it if it is ready; one at a time. */
+  let reconciling: Promise<void> = Promise.resolve();
+  const reconcile = () => {
+    reconciling = reconciling.then(doReconcile).catch((e: unknown) => report('switching versions', e));
+    return reconciling;
+  };
+
+  async function doReconcile(): Promise<void> {
+    if (disposed) return;
+    const st = (lastStatus = await source.status(cfg.model));
+    if (!st.manifest) return;
+    const policy = st.manifest.policy;
+    const ready = new Map(st.versions.filter((v) => v.state === 'ready').map((v) => [v.version, v.release]));
+    const quarantined = new Set(st.versions.filter((v) => v.state === 'quarantined').map((v) => v.version));
+    const salt = policy.candidate?.salt;
+    const r = route({
+      policy,
+      quarantined,
+      ...(localPin === undefined ? {} : { localPin }),
+      ...(salt === undefined ? {} : { candidateBucket: await deviceBucket(st.deviceId, salt) }),
+    });
+    const servable = (v: VersionId) => ready.has(v) && !quarantined.has(v) && !policy.killed.includes(v);
+    let target: VersionId | undefined = r.serve;
+    if (!servable(target)) {
+      // Not downloaded yet: keep serving what serves, unless it may no longer be served
+      // (killed, quarantined); then fall back to the best version already on the device.
+      if (live && servable(live.version)) return;
+      target = [...r.hold, st.active, st.previous].find((v): v is VersionId => v !== undefined && servable(v));
+    }
+    if (target === undefined || target === live?.version) return;
+    if (!cfg.autoSwitch && live && target !== localPin) return;
+    await switchTo(ready.get(target)!);
+  }
+
+  async function switchTo(release: Release): Promise<void> {
+    preparing = release.version;
+    try {
+      const { bytes } = await source.readModel(cfg.model, release.version);
+      const worker = spare;
+      spare = undefined;
+      let slot: Slot;
+      try {
+        slot = await loadSlot(release, bytes, slotOptions, worker);
+      } catch (e) {
+        if (isBatonError(e) && (e.code === 'model-load-failed' || e.code === 'warmup-failed')) {
+          // The bytes are verified and immutable: this version will never load here. Never try again.
+          await source.quarantine(cfg.model, release.version, e.toWire()).catch(() => {});
+          emit('load-failed', { version: release.version, error: e });
+          lastError = e;
+          void reconcile();
+          return;
+        }
+        throw e;
+      }
+      if (disposed) return void slot.retire();
+      const old = live;
+      setLive(slot);
+      emit('switch', { ...(old ? { from: old.version } : {}), to: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
+      await source.activate(cfg.model, slot.version).catch((e: unknown) => report('recording the active version', e));
+      void old?.retire();
+    } finally {
+      preparing = undefined;
+    }
+  }
+
+  const onUpdate = (e: UpdateEvent) => {
+    if (e.model !== cfg.model || disposed) return;
+    switch (e.type) {
+      case 'progress':
+        emit('progress', e);
+        break;
+      case 'version-ready':
+        emit('version-ready', { version: e.version });
+        void reconcile();
+        break;
+      case 'manifest-accepted':
+        emit('manifest-accepted', { sequence: e.sequence, unchanged: e.unchanged });
+        // A policy change (kill, pin, rollback) may need a switch to a version already stored.
+        if (!e.unchanged) void reconcile();
+        break;
+      case 'update-failed':
+        emit('update-failed', { ...(e.version ? { version: e.version } : {}), error: BatonError.fromWire(e.error) });
+        break;
+      case 'version-quarantined':
+        void reconcile();
+        break;
+      case 'version-activated':
+        break;
+    }
+  };
+
+  await source.configure({
+    name: cfg.model,
+    manifestUrl: cfg.manifestUrl,
+    publicKeys: cfg.publicKeys,
+    runtime: { onnxruntimeWeb: workerInfo.onnxruntimeWeb, executionProviders: workerInfo.ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'] },
+    ...(cfg.threshold === undefined ? {} : { threshold: cfg.threshold }),
+    ...(cfg.expect ? { expect: cfg.expect } : {}),
+    ...(cfg.deviceId === undefined ? {} : { deviceId: cfg.deviceId }),
+    ...(cfg.download ? { download: cfg.download } : {}),
+  });
+  const unsubscribe = source.on(onUpdate);
+  const hasReady = (await source.status(cfg.model)).versions.some((v) => v.state === 'ready');
+  // First install: nothing to serve until the first download finishes (and its errors are ours).
+  if (!hasReady) await source.check(cfg.model);
+  await reconcile();
+  if (!live) {
+    unsubscribe();
+    spare?.terminate();
+    throw lastError ?? new BatonError('version-unavailable', `no version of "${cfg.model}" could be loaded`);
+  }
+  if (hasReady && cfg.checkOnStart) void source.check(cfg.model).catch(() => {});
+  const interval = cfg.checkIntervalMs > 0 ? setInterval(() => void source.check(cfg.model).catch(() => {}), cfg.checkIntervalMs) : undefined;
+
+  const runtime: Runtime = {
+    async run(feeds: Feeds): Promise<RunOutput> {
+      if (disposed) throw new BatonError('disposed', 'the runtime was disposed');
+      let slot = live;
+      if (!slot) {
+        await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+        slot = live!;
+      }
+      const result = await slot.run(feeds);
+      const outputs: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(result.outputs)) outputs[name] = new Tensor(t.type as never, t.data as never, t.dims as number[]);
+      return { outputs, version: slot.version, ep: result.ep };
+    },
+    status(): RuntimeStatus {
+      return {
+        model: cfg.model,
+        ...(live ? { serving: { version: live.version, ep: live.load.ep, sinceMs: performance.now() - since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } } : {}),
+        ...(preparing ? { preparing } : {}),
+        ...(localPin ? { pinned: localPin } : {}),
+        worker: workerInfo,
+        ...(lastStatus ? { device: lastStatus } : {}),
+        ...(lastError ? { lastError: lastError.toWire() } : {}),
+      };
+    },
+    on(type, handler) {
+      // A throwing handler must not break the runtime's own flow.
+      const safe = (event: (typeof handler extends (e: infer E) => void ? E : never)) => {
+        try {
+          handler(event);
+        } catch (e) {
+          console.error(`baton: a "${String(type)}" handler threw`, e);
+        }
+      };
+      emitter.on(type, safe);
+      return () => emitter.off(type, safe);
+    },
+    async checkForUpdate(): Promise<CheckResult> {
+      const result = await source.check(cfg.model);
+      await reconcile();
+      return result;
+    },
+    async pin(version) {
+      const st = await source.status(cfg.model);
+      if (!st.versions.some((v) => v.version === version && v.state === 'ready')) {
+        throw new BatonError('version-unavailable', `version ${version} is not ready on this device`, { version });
+      }
+      localPin = version;
+      await reconcile();
+    },
+    async unpin() {
+      localPin = undefined;
+      await reconcile();
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      if (interval) clearInterval(interval);
+      unsubscribe();
+      failWaiters(new BatonError('disposed', 'the runtime was disposed'));
+      await reconciling.catch(() => {});
+      live?.worker.terminate();
+      spare?.terminate();
+      source.close();
+      emitter.all.clear();
+    },
+    __debug: {
+      crashWorker: () => live?.worker.crash() ?? Promise.resolve(),
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,49 @@
+/**
+ * The update pipeline run in the page itself, for apps without a service worker (or contexts
+ * where none can register): the same updater and storage as the service worker, so the same
+ * checks apply; only offline start-up and background checks are lost. Events reach the other
+ * tabs on the same BroadcastChannel, and Web Locks keep two tabs from downloading twice.
+ */
+import { openBatonDb } from '../store/db';
+import { EVENT_CHANNEL, type UpdateEvent } from './messages';
+import type { UpdateClient } from './sw-client';
+import { createUpdater } from './updater';
+
+export async function createPageUpdateClient(opts: { dbName?: string; fetch?: typeof fetch } = {}): Promise<UpdateClient> {
+  const db = await openBatonDb(opts.dbName);
+  const channel = new BroadcastChannel(EVENT_CHANNEL);
+  const listeners = new Set<(e: UpdateEvent) => void>();
+  const deliver = (e: UpdateEvent) => listeners.forEach((l) => l(e));
+  // Our own events go to our listeners directly (a BroadcastChannel does not echo to its sender).
+  channel.onmessage = (e: MessageEvent<UpdateEvent>) => deliver(e.data);
+  const updater = createUpdater({
+    db,
+    fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
+    notify: (e) => {
+      deliver(e);
+      channel.postMessage(e);
+    },
+    ...(navigator.storage?.estimate ? { estimate: () => navigator.storage.estimate() } : {}),
+  });
+  void navigator.storage?.persist?.().catch(() => false);
+  return {
+    configure: (config) => updater.configure(config),
+    check: (model) => updater.check(model),
+    status: (model) => updater.status(model),
+    activate: (model, version) => updater.activate(model, version),
+    quarantine: (model, version, reason) => updater.quarantine(model, version, reason),
+    async readModel(model, version) {
+      const found = await updater.readModel(model, version);
+      return { version: found.version, bytes: new Uint8Array(await found.blob.arrayBuffer()) };
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      channel.close();
+      listeners.clear();
+      db.close();
+    },
+  };
+}

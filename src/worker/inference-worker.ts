@@ -1,0 +1,169 @@
+/**
+ * The inference worker: the only module that imports onnxruntime-web. One worker hosts one
+ * version's session; the runtime starts a new worker to load a new version beside the live one
+ * and terminates the old worker after draining it, because WASM memory can grow but never shrink
+ * (onnxruntime issue #21673): terminating the worker is what gives the memory back.
+ */
+import * as Comlink from 'comlink';
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import { BatonError } from '../errors';
+import type { ExecutionProvider } from '../types';
+import { probeWebGpu } from './ep-select';
+import type { Feeds, InferenceWorkerApi, LoadRequest, LoadResult, RunResult, TensorLike, WorkerInfo } from './protocol';
+import { transferablesOf } from './protocol';
+import { sampleFeeds } from './sample-input';
+
+type Ort = typeof import('onnxruntime-web');
+
+let ort: Ort | undefined;
+let info: WorkerInfo | undefined;
+let session: InferenceSession | undefined;
+let sessionEp: ExecutionProvider | undefined;
+let modelBytes: Uint8Array<ArrayBuffer> | undefined;
+let gpuLost = false;
+// onnxruntime-web throws "Session already started" on overlapping runs: one at a time.
+let queue: Promise<unknown> = Promise.resolve();
+
+function toWire(e: unknown, code: 'model-load-failed' | 'warmup-failed' | 'run-failed') {
+  if (e instanceof BatonError) return e.toWire();
+  return new BatonError(code, (e as Error)?.message ?? String(e)).toWire();
+}
+
+async function createSession(bytes: Uint8Array, eps: readonly ExecutionProvider[]): Promise<{ session: InferenceSession; ep: ExecutionProvider; reason?: string }> {
+  let reason: string | undefined;
+  for (const ep of eps) {
+    if (ep === 'webgpu' && (gpuLost || !info?.webgpu.available)) {
+      reason = gpuLost ? 'the WebGPU device was lost' : info?.webgpu.reason;
+      continue;
+    }
+    try {
+      // A copy per attempt: onnxruntime-web may take ownership of the buffer it is given.
+      const created = await ort!.InferenceSession.create(bytes.slice(), { executionProviders: [ep], graphOptimizationLevel: 'all' });
+      if (ep === 'webgpu') watchDeviceLoss();
+      return reason === undefined ? { session: created, ep } : { session: created, ep, reason };
+    } catch (e) {
+      reason = `${ep} could not create the session: ${(e as Error)?.message ?? String(e)}`;
+      if (ep === eps[eps.length - 1]) throw new BatonError('model-load-failed', reason);
+    }
+  }
+  throw new BatonError('model-load-failed', `no usable execution provider (${reason ?? 'none requested'})`);
+}
+
+/** A lost GPU device (driver reset, tab in background on mobile) moves the next run to WASM. */
+function watchDeviceLoss(): void {
+  const device = (ort?.env.webgpu as { device?: { lost?: Promise<unknown> } } | undefined)?.device;
+  void device?.lost?.then(() => {
+    gpuLost = true;
+  });
+}
+
+function toOrt(feeds: Feeds): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(feeds)) out[name] = new ort!.Tensor(t.type as never, t.data as never, t.dims as number[]);
+  return out;
+}
+
+function fromOrt(results: InferenceSession.OnnxValueMapType): Feeds {
+  const out: Record<string, TensorLike> = {};
+  for (const [name, t] of Object.entries(results)) {
+    const tensor = t as Tensor;
+    out[name] = { type: tensor.type as TensorLike['type'], data: tensor.data as TensorLike['data'], dims: [...tensor.dims] };
+  }
+  return out;
+}
+
+const api: InferenceWorkerApi = {
+  ping: async () => 'pong',
+
+  async init(init) {
+    const wantGpu = init.executionProviders.includes('webgpu');
+    const webgpu = wantGpu ? await probeWebGpu(navigator) : { available: false, reason: 'not requested' };
+    // The WebGPU build carries a 27 MB wasm; load it only when WebGPU is wanted and present.
+    // The all-in-one bundle, not onnxruntime-web/webgpu: the latter computes wrong results on
+    // SwiftShader (see ../shared/PLATFORM.md), so WASM/WebGPU parity could not be tested.
+    ort = webgpu.available ? await import('onnxruntime-web') : ((await import('onnxruntime-web/wasm')) as unknown as Ort);
+    if (init.wasmThreads !== undefined) ort.env.wasm.numThreads = init.wasmThreads;
+    ort.env.logLevel = 'error';
+    const ep: ExecutionProvider = webgpu.available ? 'webgpu' : 'wasm';
+    info = {
+      ep,
+      ...(wantGpu && !webgpu.available ? { fallbackReason: webgpu.reason ?? 'WebGPU unavailable' } : {}),
+      webgpu,
+      crossOriginIsolated: self.crossOriginIsolated,
+      wasmThreads: self.crossOriginIsolated ? (ort.env.wasm.numThreads ?? 0) : 1,
+      onnxruntimeWeb: ort.env.versions.web ?? ort.env.versions.common,
+    };
+    return info;
+  },
+
+  async load(request: LoadRequest): Promise<LoadResult> {
+    if (!ort || !info) throw new BatonError('model-load-failed', 'worker not initialised').toWire();
+    const started = performance.now();
+    let created;
+    try {
+      const eps = info.ep === 'webgpu' ? (['webgpu', 'wasm'] as const) : (['wasm'] as const);
+      created = await createSession(request.bytes, eps);
+    } catch (e) {
+      throw toWire(e, 'model-load-failed');
+    }
+    const loadMs = performance.now() - started;
+    const warmStart = performance.now();
+    try {
+      await created.session.run(toOrt(request.warmup ?? sampleFeeds(request.inputs)));
+    } catch (e) {
+      await created.session.release().catch(() => {});
+      throw new BatonError('warmup-failed', `version ${request.version} failed its warm-up run: ${(e as Error)?.message ?? String(e)}`).toWire();
+    }
+    await session?.release().catch(() => {});
+    session = created.session;
+    sessionEp = created.ep;
+    modelBytes = request.bytes;
+    return {
+      ep: created.ep,
+      inputNames: session.inputNames,
+      outputNames: session.outputNames,
+      loadMs,
+      warmupMs: performance.now() - warmStart,
+    };
+  },
+
+  run(feeds: Feeds): Promise<RunResult> {
+    const job = queue.then(async () => {
+      if (!session) throw new BatonError('run-failed', 'no model loaded').toWire();
+      if (gpuLost && sessionEp === 'webgpu' && modelBytes) {
+        const fallback = await createSession(modelBytes, ['wasm']).catch((e: unknown) => {
+          throw toWire(e, 'model-load-failed');
+        });
+        await session.release().catch(() => {});
+        session = fallback.session;
+        sessionEp = 'wasm';
+      }
+      const started = performance.now();
+      let results;
+      try {
+        results = await session.run(toOrt(feeds));
+      } catch (e) {
+        throw toWire(e, 'run-failed');
+      }
+      const outputs = fromOrt(results);
+      return Comlink.transfer({ outputs, runMs: performance.now() - started, ep: sessionEp! }, transferablesOf(outputs));
+    });
+    queue = job.catch(() => {});
+    return job;
+  },
+
+  async release() {
+    await queue;
+    await session?.release().catch(() => {});
+    session = undefined;
+    modelBytes = undefined;
+  },
+
+  async crash() {
+    setTimeout(() => {
+      throw new Error('simulated worker crash');
+    });
+  },
+};
+
+Comlink.expose(api);

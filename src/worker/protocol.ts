@@ -1,0 +1,99 @@
+/**
+ * The page ⇄ inference-worker boundary: the API the worker exposes (through comlink) and the
+ * plain-data shapes that cross it. Tensors cross as `{ type, data, dims }` with their buffers
+ * transferred, never copied; errors cross as BatonError wire objects so their codes survive.
+ */
+import type { BatonErrorWire } from '../errors';
+import type { ExecutionProvider, TensorElementType, TensorSpec, VersionId } from '../types';
+
+export type TensorData =
+  | Float32Array<ArrayBuffer>
+  | Float64Array<ArrayBuffer>
+  | Int8Array<ArrayBuffer>
+  | Uint8Array<ArrayBuffer>
+  | Int16Array<ArrayBuffer>
+  | Uint16Array<ArrayBuffer>
+  | Int32Array<ArrayBuffer>
+  | Uint32Array<ArrayBuffer>
+  | BigInt64Array<ArrayBuffer>
+  | BigUint64Array<ArrayBuffer>
+  | string[];
+
+/** A tensor as plain data. onnxruntime-web's `Tensor` has this shape, so one can be passed as is. */
+export interface TensorLike {
+  readonly type: TensorElementType;
+  readonly data: TensorData;
+  readonly dims: readonly number[];
+}
+
+export type Feeds = Record<string, TensorLike>;
+
+export interface WorkerInit {
+  /** Providers to try, best first. */
+  readonly executionProviders: readonly ExecutionProvider[];
+  /** WASM threads; default: onnxruntime-web's choice (multi-threaded only when cross-origin isolated). */
+  readonly wasmThreads?: number;
+}
+
+/** What the worker found and chose, and why: reported truthfully to the app. */
+export interface WorkerInfo {
+  readonly ep: ExecutionProvider;
+  /** Why a provider earlier in the list was not used. */
+  readonly fallbackReason?: string;
+  readonly webgpu: { readonly available: boolean; readonly reason?: string };
+  readonly crossOriginIsolated: boolean;
+  readonly wasmThreads: number;
+  readonly onnxruntimeWeb: string;
+}
+
+export interface LoadRequest {
+  readonly version: VersionId;
+  /** The model file; transferred to the worker. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  /** Warm-up feeds; default: generated from the input specs (symbolic dimensions → 1). */
+  readonly warmup?: Feeds;
+}
+
+export interface LoadResult {
+  readonly ep: ExecutionProvider;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly loadMs: number;
+  readonly warmupMs: number;
+}
+
+export interface RunResult {
+  readonly outputs: Feeds;
+  /** Time inside session.run, in the worker. */
+  readonly runMs: number;
+  /** The provider that ran it (WASM after a lost WebGPU device). */
+  readonly ep: ExecutionProvider;
+}
+
+/** The worker's API. Every method rejects with a BatonErrorWire, never an Error. */
+export interface InferenceWorkerApi {
+  /** The ready handshake, and the liveness probe after a timeout. */
+  ping(): Promise<'pong'>;
+  init(init: WorkerInit): Promise<WorkerInfo>;
+  load(request: LoadRequest): Promise<LoadResult>;
+  run(feeds: Feeds): Promise<RunResult>;
+  /** Releases the session (idempotent). The worker is then terminated by its owner. */
+  release(): Promise<void>;
+  /** Test hook: makes the worker die as an out-of-memory crash would. */
+  crash(): Promise<void>;
+}
+
+export function isWireError(value: unknown): value is BatonErrorWire {
+  return typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'BatonError';
+}
+
+/** The buffers of `feeds`, to pass as comlink/postMessage transferables. */
+export function transferablesOf(feeds: Feeds): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const t of Object.values(feeds)) {
+    if (!Array.isArray(t.data)) out.add((t.data as Exclude<TensorData, string[]>).buffer);
+  }
+  return [...out];
+}
