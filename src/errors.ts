@@ -47,7 +47,17 @@ export type BatonErrorCode =
   /** The service worker (or another party) did not answer in time or is gone. */
   | 'unavailable'
   /** A version failed its health gates on this device and was rolled back (details: the figures). */
-  | 'unhealthy';
+  | 'unhealthy'
+  /** onnxruntime-web could not create a session from the model. */
+  | 'model-load-failed'
+  /** The session was created but failed on its warm-up input. */
+  | 'warmup-failed'
+  /** `session.run` failed (bad feeds, or the model failed on this input). */
+  | 'run-failed'
+  /** The inference worker died (crash, out of memory); the call did not complete. */
+  | 'worker-crashed'
+  /** The runtime was disposed before the call completed. */
+  | 'disposed';
 
 /** The plain-object form of a {@link BatonError}: what crosses `postMessage` and JSON. */
 export interface BatonErrorWire {
@@ -78,6 +88,11 @@ const CODES: ReadonlySet<string> = new Set<BatonErrorCode>([
   'version-unavailable',
   'unavailable',
   'unhealthy',
+  'model-load-failed',
+  'warmup-failed',
+  'run-failed',
+  'worker-crashed',
+  'disposed',
 ]);
 
 /**
