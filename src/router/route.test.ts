@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HEALTH } from '../publish/policy-edit';
+import type { RolloutPolicy } from '../types';
+import { route } from './route';
+
+const policy = (p: Partial<RolloutPolicy> = {}): RolloutPolicy => ({ stable: '1', killed: [], health: DEFAULT_HEALTH, ...p });
+const none = new Set<string>();
+
+describe('route', () => {
+  it('serves the stable version by default and holds it', () => {
+    expect(route({ policy: policy(), quarantined: none })).toEqual({ serve: '1', hold: ['1'] });
+  });
+
+  it('serves the candidate inside the rollout, the stable version outside it, holding both inside', () => {
+    const p = policy({ candidate: { version: '2', percent: 25, salt: 's' } });
+    expect(route({ policy: p, quarantined: none, candidateBucket: 2499 })).toEqual({ serve: '2', hold: ['2', '1'] });
+    expect(route({ policy: p, quarantined: none, candidateBucket: 2500 })).toEqual({ serve: '1', hold: ['1'] });
+    expect(route({ policy: p, quarantined: none })).toEqual({ serve: '1', hold: ['1'] });
+  });
+
+  it('never serves a quarantined or killed candidate', () => {
+    const p = policy({ candidate: { version: '2', percent: 100, salt: 's' } });
+    expect(route({ policy: p, quarantined: new Set(['2']), candidateBucket: 0 }).serve).toBe('1');
+    expect(route({ policy: { ...p, killed: ['2'] }, quarantined: none, candidateBucket: 0 }).serve).toBe('1');
+  });
+
+  it('lets a manifest pin win over the rollout, and a local pin win over both', () => {
+    const p = policy({ candidate: { version: '2', percent: 100, salt: 's' }, pinned: '3' });
+    expect(route({ policy: p, quarantined: none, candidateBucket: 0 }).serve).toBe('3');
+    expect(route({ policy: p, quarantined: none, candidateBucket: 0, localPin: '1' }).serve).toBe('1');
+    expect(route({ policy: { ...p, killed: ['4'] }, quarantined: none, localPin: '4' }).serve).toBe('3');
+  });
+});
