@@ -140,3 +140,30 @@ test('an incompatible update (Silero legacy → v5 changes the inputs) is refuse
   expect(registry.server.requests({ path: '/registry/vad/chunks/*' }).length).toBe(1); // legacy's one chunk only
   expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('legacy');
 });
+
+test('50 swaps leave one inference worker and memory near its baseline', async ({ page, registry }, testInfo) => {
+  test.setTimeout(180_000);
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry);
+  await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('2');
+  const baselineWorkers = page.workers().length;
+  const memory = () => page.evaluate(() => window.harness.rt.memory());
+  const afterOne = await memory();
+  for (let i = 0; i < 50; i++) {
+    const target = i % 2 === 0 ? '1' : '2';
+    expect(await page.evaluate((v) => window.harness.rt.pin(v), target)).toBe(true);
+    const r = await run(page);
+    expect(r.ok && r.version).toBe(target);
+  }
+  // Every retired worker was terminated: the only inference worker left is the live one.
+  await expect.poll(() => page.workers().length).toBe(baselineWorkers);
+  const switches = (await events(page)).filter((e) => e.type === 'switch').length;
+  expect(switches).toBe(51);
+  const afterFifty = await memory();
+  const figures = { afterOneMB: afterOne && afterOne / 2 ** 20, afterFiftyMB: afterFifty && afterFifty / 2 ** 20, ratio: afterOne && afterFifty ? afterFifty / afterOne : undefined };
+  testInfo.annotations.push({ type: 'figures', description: JSON.stringify(figures) });
+  console.log('memory after 1 and 50 swaps:', figures);
+  if (figures.ratio !== undefined) expect(figures.ratio).toBeLessThan(1.5);
+});

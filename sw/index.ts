@@ -18,7 +18,7 @@
 import { registerRoute } from 'workbox-routing';
 import { BatonError } from '../src/errors';
 import { openBatonDb } from '../src/store/db';
-import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages';
+import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages';
 import { createUpdater, toWire, type Updater } from '../src/update/updater';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -98,6 +98,8 @@ async function handle(request: SwRequest, updater: Promise<Updater>): Promise<un
       return u.activate(request.model, request.version);
     case 'quarantine':
       return u.quarantine(request.model, request.version, request.reason);
+    case 'ping':
+      return { checking: u.checking() } satisfies SwPing;
     default:
       throw new BatonError('unavailable', `unknown request ${(request as { type: string }).type}`);
   }

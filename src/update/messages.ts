@@ -32,7 +32,13 @@ export type SwRequest =
   | { readonly type: 'check'; readonly model: string }
   | { readonly type: 'status'; readonly model: string }
   | { readonly type: 'activate'; readonly model: string; readonly version: VersionId }
-  | { readonly type: 'quarantine'; readonly model: string; readonly version: VersionId; readonly reason: BatonErrorWire };
+  | { readonly type: 'quarantine'; readonly model: string; readonly version: VersionId; readonly reason: BatonErrorWire }
+  /** Liveness, and which models the worker is checking right now (answer: {@link SwPing}). */
+  | { readonly type: 'ping' };
+
+export interface SwPing {
+  readonly checking: readonly string[];
+}
 
 export type SwReply<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BatonErrorWire };
 

@@ -9,7 +9,7 @@ import { openBatonDb, type BatonDb } from '../store/db';
 import { readReadyModel } from '../store/read-model';
 import type { VersionId } from '../types';
 import type { ModelConfig } from './config';
-import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwReply, type SwRequest, type UpdateEvent } from './messages';
+import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages';
 
 export interface UpdateClient {
   configure(config: ModelConfig): Promise<void>;
@@ -33,6 +33,13 @@ export interface ConnectOptions {
   readonly requestTimeoutMs?: number;
   /** Reply timeout for a check, which may download a model. Default 10 minutes. */
   readonly checkTimeoutMs?: number;
+  /**
+   * While a check runs, the page asks the worker this often whether it is still running it. The
+   * browser may stop a service worker at any time, taking the check with it and leaving no
+   * trace (no port 'close' event); the page then asks again, and the new worker resumes from the
+   * chunks already verified. Default 2 s.
+   */
+  readonly heartbeatMs?: number;
   readonly dbName?: string;
   /**
    * Also check in the background while no page is open, where the browser offers Periodic
@@ -77,9 +84,45 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
       (registration.active ?? worker).postMessage(message, [port2]);
     });
 
+  /** One attempt; rejects with details.interrupted when the worker lost the check. */
+  const checkOnce = (model: string) =>
+    new Promise<CheckResult>((resolve, reject) => {
+      let missed = 0;
+      const heartbeat = setInterval(() => {
+        request<SwPing>({ type: 'ping' }).then(
+          (ping) => {
+            // Twice in a row, so a reply already on its way is not mistaken for a lost check.
+            missed = ping.checking.includes(model) ? 0 : missed + 1;
+            if (missed >= 2) settle(() => reject(new BatonError('unavailable', 'the service worker stopped during the check', { interrupted: true })));
+          },
+          (e: unknown) => settle(() => reject(e)),
+        );
+      }, opts.heartbeatMs ?? 2_000);
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(heartbeat);
+        fn();
+      };
+      request<CheckResult>({ type: 'check', model }, opts.checkTimeoutMs ?? 600_000).then(
+        (r) => settle(() => resolve(r)),
+        (e: unknown) => settle(() => reject(e)),
+      );
+    });
+
   return {
     configure: (config) => request({ type: 'configure', config }),
-    check: (model) => request({ type: 'check', model }, opts.checkTimeoutMs ?? 600_000),
+    async check(model) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await checkOnce(model);
+        } catch (e) {
+          const interrupted = e instanceof BatonError && e.code === 'unavailable' && e.details?.['interrupted'] === true;
+          if (!interrupted || attempt >= 3) throw e;
+        }
+      }
+    },
     status: (model) => request({ type: 'status', model }),
     activate: (model, version) => request({ type: 'activate', model, version }),
     quarantine: (model, version, reason) => request({ type: 'quarantine', model, version, reason }),

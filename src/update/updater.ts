@@ -46,6 +46,8 @@ export interface Updater {
   check(model: string): Promise<CheckResult>;
   /** Checks every configured model; failures are reported as events, not thrown. */
   checkAll(): Promise<void>;
+  /** Models with a check in progress in this context. */
+  checking(): string[];
   status(model: string): Promise<ModelStatus>;
   /** Makes a ready version the one this device serves. */
   activate(model: string, version: VersionId): Promise<ModelStatus>;
@@ -128,7 +130,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
         } catch (e) {
           const error = toWire(e);
           result.failed.push({ version: release.version, error });
-          await setVersionState(deps.db, release, model, 'failed', now(), error).catch(() => {});
+          await recordFailure(model, release, error, wanted.map((r) => r.version));
           deps.notify({ type: 'update-failed', model, version: release.version, error });
         }
       }
@@ -139,6 +141,26 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       await updateModel(deps.db, model, (m) => ({ ...m, lastCheckAt: now(), lastError: error })).catch(() => {});
       deps.notify({ type: 'update-failed', model, error });
       throw e;
+    }
+  }
+
+  /**
+   * Records a version's failure. With storage full, even this small write fails, so a quota
+   * failure first gives back what the unfinished download took (it cannot finish anyway), which
+   * also leaves room for the record; the app must be able to see why the version never arrived.
+   */
+  async function recordFailure(model: string, release: Release, error: BatonErrorWire, wanted: readonly VersionId[]): Promise<void> {
+    if (error.code === 'quota-exceeded') {
+      const m = await getModel(deps.db, model);
+      const keep = [m.active, m.previous, ...wanted.filter((v) => v !== release.version)].filter((v): v is string => !!v);
+      await gc(new Map([[model, new Set(keep)]])).catch(() => {});
+    }
+    try {
+      await setVersionState(deps.db, release, model, 'failed', now(), error);
+    } catch (e) {
+      // Last resort: the model record, so a later status() still names the cause.
+      await updateModel(deps.db, model, (m) => ({ ...m, lastError: error })).catch(() => {});
+      deps.notify({ type: 'update-failed', model, version: release.version, error: toWire(e) });
     }
   }
 
@@ -192,6 +214,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       }
       return pending;
     },
+    checking: () => [...inflight.keys()],
     async checkAll() {
       const models = await deps.db.getAll('models');
       await Promise.all(models.filter((m) => m.config).map((m) => this.check(m.model).catch(() => {})));

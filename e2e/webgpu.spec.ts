@@ -1,0 +1,30 @@
+/**
+ * The WebGPU path with --enable-unsafe-webgpu: SwiftShader gives a software adapter, so the probe
+ * succeeds and the session runs on WebGPU. Its speed means nothing here; its answers must match WASM.
+ */
+import { test, expect } from '../src/testing/playwright';
+import { chromiumLaunchOptions } from '../src/testing/browser';
+import { mlpReference } from '../src/testing/models';
+import { model } from './paths';
+import { openHarness } from './sw-helpers';
+
+test.use({ launchOptions: chromiumLaunchOptions({ webgpu: true }) });
+
+test('with a WebGPU adapter the worker runs on WebGPU and agrees with WASM', async ({ page, registry }) => {
+  test.setTimeout(120_000);
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await openHarness(page, registry);
+  const created = await page.evaluate(
+    (config) => window.harness.rt.create(config as never),
+    { model: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['webgpu', 'wasm'], checkOnStart: false },
+  );
+  expect(created.ok, JSON.stringify(created)).toBe(true);
+  const status = await page.evaluate(() => window.harness.rt.status());
+  expect(status.worker.webgpu).toEqual({ available: true });
+  expect(status.serving?.ep).toBe('webgpu');
+  const x = [0.5, -1, 2, 0.25];
+  const r = await page.evaluate((input) => window.harness.rt.run(input), x);
+  expect(r.ok && r.ep, JSON.stringify(r)).toBe('webgpu');
+  if (r.ok) Array.from(mlpReference(1, Float32Array.from(x), 1)).forEach((y, i) => expect(r.output[i]).toBeCloseTo(y, 3));
+  await page.evaluate(() => window.harness.rt.dispose());
+});
