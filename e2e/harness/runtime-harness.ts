@@ -54,7 +54,7 @@ export const runtimeHarness = {
       const warmup = (release: Release) =>
         silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined;
       rt = await createRuntime({ ...rest, warmup });
-      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'switch', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
+      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'switch', 'released', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
         rt.on(type, (event) => events.push({ type, at: performance.now(), event: JSON.parse(JSON.stringify(event, (_k, v: unknown) => (v instanceof BatonError ? v.toWire() : v))) }));
       }
       return { ok: true as const, status: rt.status() };

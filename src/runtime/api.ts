@@ -22,6 +22,8 @@ export type RuntimeEvents = {
   'version-ready': { readonly version: VersionId };
   /** A new version took over between two requests. */
   switch: { readonly from?: VersionId; readonly to: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };
+  /** The previous version's in-flight requests drained; its session was released and its worker terminated. */
+  released: { readonly version: VersionId };
   /** A version could not be loaded or warmed; it never served, and is quarantined on this device. */
   'load-failed': { readonly version: VersionId; readonly error: BatonError };
   'update-failed': { readonly version?: VersionId; readonly error: BatonError };
@@ -43,6 +45,8 @@ export interface RuntimeStatus {
   readonly preparing?: VersionId;
   /** A version pinned on this device with `rt.pin`. */
   readonly pinned?: VersionId;
+  /** The idle worker that will host the next version. */
+  readonly standby: 'ready' | 'starting' | 'none';
   /** What the inference worker found: provider, why a fallback, threads, onnxruntime-web version. */
   readonly worker: WorkerInfo;
   /** What storage holds, as of the last decision. */

@@ -42,11 +42,21 @@ export interface RuntimeConfig {
   readonly checkIntervalMs?: number;
   /** Creates the inference worker; for bundlers that cannot resolve Baton's worker URL. */
   readonly createWorker?: CreateWorker;
+  /**
+   * Keep one idle worker with onnxruntime-web initialised, so an update does not compile wasm
+   * beside the live version (on a 2-core device that shows as latency). Costs one idle worker's
+   * memory. Default true.
+   */
+  readonly standbyWorker?: boolean;
+  /** Delay before replacing the standby after a switch, keeping its start-up out of the swap. Default 5000 ms. */
+  readonly standbyRespawnDelayMs?: number;
 }
 
 export type ResolvedConfig = Readonly<
-  Omit<RuntimeConfig, 'executionProviders' | 'autoSwitch' | 'checkOnStart' | 'checkIntervalMs' | 'timeouts'> & {
+  Omit<RuntimeConfig, 'executionProviders' | 'autoSwitch' | 'checkOnStart' | 'checkIntervalMs' | 'timeouts' | 'standbyWorker' | 'standbyRespawnDelayMs'> & {
     executionProviders: readonly ExecutionProvider[];
+    standbyWorker: boolean;
+    standbyRespawnDelayMs: number;
     autoSwitch: boolean;
     checkOnStart: boolean;
     checkIntervalMs: number;
@@ -74,5 +84,7 @@ export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
     checkOnStart: config.checkOnStart ?? true,
     checkIntervalMs: config.checkIntervalMs ?? 0,
     timeouts: config.timeouts ?? {},
+    standbyWorker: config.standbyWorker ?? true,
+    standbyRespawnDelayMs: config.standbyRespawnDelayMs ?? 5000,
   });
 }

@@ -49,13 +49,47 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}),
     ...(cfg.warmup ? { warmup: cfg.warmup } : {}),
   };
+  const spawnWorker = () => startInferenceWorker(init, { timeouts: cfg.timeouts, ...(cfg.createWorker ? { create: cfg.createWorker } : {}) });
   // The first worker tells what this device's runtime can run, which the updater needs to
   // refuse incompatible versions before downloading them; it then hosts the first version.
-  let spare: InferenceWorker | undefined = await startInferenceWorker(init, {
-    timeouts: cfg.timeouts,
-    ...(cfg.createWorker ? { create: cfg.createWorker } : {}),
-  });
+  let spare: InferenceWorker | undefined = await spawnWorker();
   const workerInfo = spare.info;
+  // A standby worker with onnxruntime-web already initialised (its 14 MB wasm compiled): an
+  // update then only creates and warms a session, instead of compiling wasm on the cores the
+  // live version is serving from. Replaced after each switch, once the old worker is gone.
+  let standby: Promise<InferenceWorker | undefined> | undefined;
+  let standbyReady = false;
+  let respawnTimer: ReturnType<typeof setTimeout> | undefined;
+  const spawnStandby = () => {
+    if (!cfg.standbyWorker || disposed || standby) return;
+    standby = spawnWorker().then(
+      (w) => {
+        if (disposed) return void w.terminate();
+        standbyReady = true;
+        void w.died.then(() => {
+          if (standbyReady) standby = undefined;
+          standbyReady = false;
+        });
+        return w;
+      },
+      () => (standby = undefined),
+    );
+  };
+  const respawnStandbyLater = () => {
+    clearTimeout(respawnTimer);
+    respawnTimer = setTimeout(spawnStandby, cfg.standbyRespawnDelayMs);
+  };
+  const takeWorker = async (): Promise<InferenceWorker | undefined> => {
+    if (spare) {
+      const w = spare;
+      spare = undefined;
+      return w;
+    }
+    const w = await standby;
+    standby = undefined;
+    standbyReady = false;
+    return w?.alive ? w : undefined;
+  };
 
   let live: Slot | undefined;
   let since = 0;
@@ -138,12 +172,12 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     preparing = release.version;
     try {
       const { bytes } = await source.readModel(cfg.model, release.version);
-      const worker = spare;
-      spare = undefined;
+      const worker = await takeWorker();
       let slot: Slot;
       try {
         slot = await loadSlot(release, bytes, slotOptions, worker);
       } catch (e) {
+        if (live) respawnStandbyLater();
         if (isBatonError(e) && (e.code === 'model-load-failed' || e.code === 'warmup-failed')) {
           // The bytes are verified and immutable: this version will never load here. Never try again.
           await source.quarantine(cfg.model, release.version, e.toWire()).catch(() => {});
@@ -159,7 +193,13 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       setLive(slot);
       emit('switch', { ...(old ? { from: old.version } : {}), to: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
       await source.activate(cfg.model, slot.version).catch((e: unknown) => report('recording the active version', e));
-      void old?.retire();
+      if (old) {
+        void old.retire().then(() => {
+          emit('released', { version: old.version });
+          respawnStandbyLater();
+        });
+      }
+      else spawnStandby();
     } finally {
       preparing = undefined;
     }
@@ -233,6 +273,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         ...(live ? { serving: { version: live.version, ep: live.load.ep, sinceMs: performance.now() - since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } } : {}),
         ...(preparing ? { preparing } : {}),
         ...(localPin ? { pinned: localPin } : {}),
+        standby: standbyReady ? 'ready' : standby ? 'starting' : 'none',
         worker: workerInfo,
         ...(lastStatus ? { device: lastStatus } : {}),
         ...(lastError ? { lastError: lastError.toWire() } : {}),
@@ -274,8 +315,10 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       unsubscribe();
       failWaiters(new BatonError('disposed', 'the runtime was disposed'));
       await reconciling.catch(() => {});
+      clearTimeout(respawnTimer);
       live?.worker.terminate();
       spare?.terminate();
+      void standby?.then((w) => w?.terminate());
       source.close();
       emitter.all.clear();
     },

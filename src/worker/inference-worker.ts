@@ -15,6 +15,14 @@ import { sampleFeeds } from './sample-input';
 
 type Ort = typeof import('onnxruntime-web');
 
+const WARMUP_RUNS = 3;
+/**
+ * A 75-byte ONNX model (y = Identity(x), x: float32[1]). onnxruntime-web compiles its wasm and
+ * starts its runtime at the first session, not at import; a standby worker creates this one at
+ * init so that work is done before an update needs the worker.
+ */
+const PRIMER_MODEL = 'CAgSBWJhdG9uOjoKEAoBeBIBeSIISWRlbnRpdHkSBHdhcm1aDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR';
+
 let ort: Ort | undefined;
 let info: WorkerInfo | undefined;
 let session: InferenceSession | undefined;
@@ -84,13 +92,17 @@ const api: InferenceWorkerApi = {
     ort = webgpu.available ? await import('onnxruntime-web') : ((await import('onnxruntime-web/wasm')) as unknown as Ort);
     if (init.wasmThreads !== undefined) ort.env.wasm.numThreads = init.wasmThreads;
     ort.env.logLevel = 'error';
+    const primer = await ort.InferenceSession.create(Uint8Array.from(atob(PRIMER_MODEL), (c) => c.charCodeAt(0)), { executionProviders: ['wasm'] });
+    await primer.run({ x: new ort.Tensor('float32', new Float32Array(1), [1]) });
+    await primer.release();
     const ep: ExecutionProvider = webgpu.available ? 'webgpu' : 'wasm';
     info = {
       ep,
       ...(wantGpu && !webgpu.available ? { fallbackReason: webgpu.reason ?? 'WebGPU unavailable' } : {}),
       webgpu,
       crossOriginIsolated: self.crossOriginIsolated,
-      wasmThreads: self.crossOriginIsolated ? (ort.env.wasm.numThreads ?? 0) : 1,
+      // onnxruntime-web settles its thread count when the runtime starts (the primer above).
+      wasmThreads: ort.env.wasm.numThreads ?? 1,
       onnxruntimeWeb: ort.env.versions.web ?? ort.env.versions.common,
     };
     return info;
@@ -109,7 +121,8 @@ const api: InferenceWorkerApi = {
     const loadMs = performance.now() - started;
     const warmStart = performance.now();
     try {
-      await created.session.run(toOrt(request.warmup ?? sampleFeeds(request.inputs)));
+      // More than one run: the first compiles, the next ones let the engine tier up the hot path.
+      for (let i = 0; i < WARMUP_RUNS; i++) await created.session.run(toOrt(request.warmup ?? sampleFeeds(request.inputs)));
     } catch (e) {
       await created.session.release().catch(() => {});
       throw new BatonError('warmup-failed', `version ${request.version} failed its warm-up run: ${(e as Error)?.message ?? String(e)}`).toWire();
