@@ -64,7 +64,10 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     if (!cfg.standbyWorker || disposed || standby) return;
     standby = spawnWorker().then(
       (w) => {
-        if (disposed) return void w.terminate();
+        if (disposed) {
+          w.terminate();
+          return undefined;
+        }
         standbyReady = true;
         void w.died.then(() => {
           if (standbyReady) standby = undefined;
