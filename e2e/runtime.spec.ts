@@ -193,3 +193,23 @@ test('50 swaps leave one inference worker and memory near its baseline', async (
   console.log('memory after 1 and 50 swaps:', figures);
   if (figures.ratio !== undefined) expect(figures.ratio).toBeLessThan(1.5);
 });
+
+test('with the service worker: serves, then starts offline from cache on a cold reload', async ({ page, context, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry, { serviceWorker: { scriptUrl: './sw.js' } });
+  const online = await run(page);
+  expect(online.ok && online.version).toBe('1');
+  await page.evaluate(() => window.harness.rt.dispose());
+
+  const seen = registry.server.requests().length;
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.locator('body[data-ready=true]')).toBeAttached();
+  await createRuntime(page, registry, { serviceWorker: { scriptUrl: './sw.js' }, checkOnStart: true });
+  const offline = await run(page);
+  expect(offline.ok && offline.version, JSON.stringify(offline)).toBe('1');
+  if (offline.ok) expectMlp(offline.output, 1);
+  // The start-up check failed as it must offline, with a typed error, and changed nothing.
+  await expect.poll(async () => (await events(page)).find((e) => e.type === 'update-failed')?.event).toMatchObject({ error: { code: 'network-error' } });
+  expect(registry.server.requests().length).toBe(seen);
+});

@@ -26,5 +26,13 @@ test('with a WebGPU adapter the worker runs on WebGPU and agrees with WASM', asy
   const r = await page.evaluate((input) => window.harness.rt.run(input), x);
   expect(r.ok && r.ep, JSON.stringify(r)).toBe('webgpu');
   if (r.ok) Array.from(mlpReference(1, Float32Array.from(x), 1)).forEach((y, i) => expect(r.output[i]).toBeCloseTo(y, 3));
+
+  // The device is lost (as on a driver reset): the next requests run on WASM, with the same answers.
+  await page.evaluate(() => window.harness.rt.loseGpuDevice());
+  for (let i = 0; i < 3; i++) {
+    const after = await page.evaluate((input) => window.harness.rt.run(input), x);
+    expect(after.ok && after.ep, JSON.stringify(after)).toBe('wasm');
+    if (after.ok) Array.from(mlpReference(1, Float32Array.from(x), 1)).forEach((y, j) => expect(after.output[j]).toBeCloseTo(y, 5));
+  }
   await page.evaluate(() => window.harness.rt.dispose());
 });

@@ -118,6 +118,7 @@ export const runtimeHarness = {
   pin: (v: string) => rt!.pin(v).then(() => true, (e: unknown) => wire(e)),
   unpin: () => rt!.unpin(),
   crashWorker: () => rt!.__debug.crashWorker(),
+  loseGpuDevice: () => rt!.__debug.loseGpuDevice(),
   events: () => events.slice(),
   dispose: () => rt?.dispose(),
   /** Renderer + workers memory, where the browser can measure it (needs cross-origin isolation). */

@@ -71,5 +71,5 @@ export interface Runtime {
   /** Terminates the workers; pending calls reject with `disposed`. */
   dispose(): Promise<void>;
   /** @internal Test hooks. */
-  readonly __debug: { crashWorker(): Promise<void> };
+  readonly __debug: { crashWorker(): Promise<void>; loseGpuDevice(): Promise<void> };
 }

@@ -327,6 +327,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     },
     __debug: {
       crashWorker: () => live?.worker.crash() ?? Promise.resolve(),
+      loseGpuDevice: () => live?.worker.loseGpuDevice() ?? Promise.resolve(),
     },
   };
   return runtime;

@@ -57,12 +57,24 @@ async function createSession(bytes: Uint8Array, eps: readonly ExecutionProvider[
   throw new BatonError('model-load-failed', `no usable execution provider (${reason ?? 'none requested'})`);
 }
 
-/** A lost GPU device (driver reset, tab in background on mobile) moves the next run to WASM. */
+interface GpuDeviceLike {
+  readonly lost: Promise<unknown>;
+  destroy(): void;
+}
+
+/** The WebGPU device onnxruntime-web created (a promise-valued getter since 1.19). */
+async function gpuDevice(): Promise<GpuDeviceLike | undefined> {
+  const webgpu = ort?.env.webgpu as { device?: unknown } | undefined;
+  return (await Promise.resolve(webgpu?.device).catch(() => undefined)) as GpuDeviceLike | undefined;
+}
+
+/** A lost GPU device (driver reset, GPU process crash, mobile background) moves the next run to WASM. */
 function watchDeviceLoss(): void {
-  const device = (ort?.env.webgpu as { device?: { lost?: Promise<unknown> } } | undefined)?.device;
-  void device?.lost?.then(() => {
-    gpuLost = true;
-  });
+  void gpuDevice().then((device) =>
+    device?.lost.then(() => {
+      gpuLost = true;
+    }),
+  );
 }
 
 function toOrt(feeds: Feeds): Record<string, Tensor> {
@@ -170,6 +182,12 @@ const api: InferenceWorkerApi = {
     await session?.release().catch(() => {});
     session = undefined;
     modelBytes = undefined;
+  },
+
+  async loseGpuDevice() {
+    (await gpuDevice())?.destroy();
+    // destroy() resolves `lost`; wait for it so the next run sees the loss.
+    await (await gpuDevice())?.lost;
   },
 
   async crash() {

@@ -83,6 +83,8 @@ export interface InferenceWorkerApi {
   release(): Promise<void>;
   /** Test hook: makes the worker die as an out-of-memory crash would. */
   crash(): Promise<void>;
+  /** Test hook: destroys the WebGPU device, as a driver reset would. */
+  loseGpuDevice(): Promise<void>;
 }
 
 export function isWireError(value: unknown): value is BatonErrorWire {

@@ -29,6 +29,8 @@ export interface InferenceWorker {
   release(): Promise<void>;
   /** Test hook: crash the worker as an out-of-memory error would. */
   crash(): Promise<void>;
+  /** Test hook: destroy the worker's WebGPU device. */
+  loseGpuDevice(): Promise<void>;
   terminate(): void;
   /** Settles when the worker dies unexpectedly, with the reason. Never rejects. */
   readonly died: Promise<BatonError>;
@@ -108,6 +110,7 @@ export async function startInferenceWorker(
     run: (feeds) => call('a run', () => remote.run(Comlink.transfer(feeds, transferablesOf(feeds))), timeouts.runMs),
     release: () => call('releasing the session', () => remote.release(), timeouts.loadMs),
     crash: () => call('crashing on request', () => remote.crash(), timeouts.handshakeMs),
+    loseGpuDevice: () => call('losing the GPU device on request', () => remote.loseGpuDevice(), timeouts.handshakeMs),
     terminate: () => kill(new BatonError('disposed', 'inference worker terminated'), true),
     died,
     get alive() {
