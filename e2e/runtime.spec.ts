@@ -167,7 +167,8 @@ test('an incompatible update (Silero legacy → v5 changes the inputs) is refuse
 test('50 swaps leave one inference worker and memory near its baseline', async ({ page, registry }, testInfo) => {
   test.setTimeout(180_000);
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry);
+  // The standby is replaced at once here, so each swap finds one ready (50 swaps in seconds).
+  await createRuntime(page, registry, { standbyRespawnDelayMs: 0 });
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
   await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('2');

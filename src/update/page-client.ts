@@ -5,24 +5,17 @@
  * tabs on the same BroadcastChannel, and Web Locks keep two tabs from downloading twice.
  */
 import { openBatonDb } from '../store/db';
-import { EVENT_CHANNEL, type UpdateEvent } from './messages';
+import { openEventChannel } from './event-channel';
 import type { UpdateClient } from './sw-client';
 import { createUpdater } from './updater';
 
 export async function createPageUpdateClient(opts: { dbName?: string; fetch?: typeof fetch } = {}): Promise<UpdateClient> {
   const db = await openBatonDb(opts.dbName);
-  const channel = new BroadcastChannel(EVENT_CHANNEL);
-  const listeners = new Set<(e: UpdateEvent) => void>();
-  const deliver = (e: UpdateEvent) => listeners.forEach((l) => l(e));
-  // Our own events go to our listeners directly (a BroadcastChannel does not echo to its sender).
-  channel.onmessage = (e: MessageEvent<UpdateEvent>) => deliver(e.data);
+  const events = openEventChannel();
   const updater = createUpdater({
     db,
     fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
-    notify: (e) => {
-      deliver(e);
-      channel.postMessage(e);
-    },
+    notify: (e) => events.publish(e),
     ...(navigator.storage?.estimate ? { estimate: () => navigator.storage.estimate() } : {}),
   });
   void navigator.storage?.persist?.().catch(() => false);
@@ -36,13 +29,9 @@ export async function createPageUpdateClient(opts: { dbName?: string; fetch?: ty
       const found = await updater.readModel(model, version);
       return { version: found.version, bytes: new Uint8Array(await found.blob.arrayBuffer()) };
     },
-    on(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    on: (listener) => events.on(listener),
     close() {
-      channel.close();
-      listeners.clear();
+      events.close();
       db.close();
     },
   };

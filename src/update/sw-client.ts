@@ -9,7 +9,8 @@ import { openBatonDb, type BatonDb } from '../store/db';
 import { readReadyModel } from '../store/read-model';
 import type { VersionId } from '../types';
 import type { ModelConfig } from './config';
-import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages';
+import { openEventChannel } from './event-channel';
+import { PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages';
 
 export interface UpdateClient {
   configure(config: ModelConfig): Promise<void>;
@@ -61,9 +62,7 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
     const sync = (registration as { periodicSync?: { register(tag: string, o: { minInterval: number }): Promise<void> } }).periodicSync;
     void sync?.register(PERIODIC_SYNC_TAG, { minInterval: opts.periodicSyncMinIntervalMs }).catch(() => {});
   }
-  const channel = new BroadcastChannel(EVENT_CHANNEL);
-  const listeners = new Set<(e: UpdateEvent) => void>();
-  channel.onmessage = (e: MessageEvent<UpdateEvent>) => listeners.forEach((l) => l(e.data));
+  const events = openEventChannel();
   let db: Promise<BatonDb> | undefined;
 
   const request = <T>(message: SwRequest, timeoutMs = opts.requestTimeoutMs ?? 10_000): Promise<T> =>
@@ -131,13 +130,9 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
       const { version: found, blob } = await readReadyModel(await db, model, version);
       return { version: found, bytes: new Uint8Array(await blob.arrayBuffer()) };
     },
-    on(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    on: (listener) => events.on(listener),
     close() {
-      channel.close();
-      listeners.clear();
+      events.close();
       void db?.then((d) => d.close());
     },
   };
