@@ -21,6 +21,9 @@ const isExternal = (id: string) =>
 
 export default defineConfig({
   publicDir: false,
+  // The inference worker is emitted as its own module with onnxruntime-web left as an import: the
+  // app's bundler resolves it (and emits the wasm the app self-hosts) when it bundles the worker.
+  worker: { format: 'es', rollupOptions: { external: isExternal } },
   build: {
     outDir: here('./dist/lib'),
     emptyOutDir: true,

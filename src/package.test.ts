@@ -32,10 +32,20 @@ describe('the published package', () => {
     }
   });
 
+  it('ships the inference worker as a small module that leaves onnxruntime-web to the app’s bundler', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const worker = (await readdir(`${root}dist/lib/assets`)).find((f) => /^inference-worker-.*\.js$/.test(f));
+    expect(worker).toBeDefined();
+    const code = await readFile(`${root}dist/lib/assets/${worker}`, 'utf8');
+    expect(code.length).toBeLessThan(200_000);
+    expect(code).toMatch(/import\("onnxruntime-web\/wasm"\)/);
+  });
+
   it('exports the verifier and the error class from the page entry', async () => {
     const target = pkg.exports['.'] as { import: string };
     const mod = (await import(pathToFileURL(`${root}${target.import}`).href)) as Record<string, unknown>;
     expect(typeof mod['verifyManifest']).toBe('function');
+    expect(typeof mod['createRuntime']).toBe('function');
     expect(typeof mod['BatonError']).toBe('function');
   });
 });
