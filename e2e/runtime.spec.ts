@@ -93,6 +93,14 @@ test('serves v1, then switches to v2 between requests under continuous load: non
   expect(figures.stalled, `requests slower than 2 × steady p99 (${p99.toFixed(2)} ms) during the swap`).toBe(0);
 });
 
+test('requests issued all at once are serialised per session: none fails with "Session already started"', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await createRuntime(page, registry);
+  const results = await page.evaluate((x) => window.harness.rt.burst(x, 64), X);
+  expect(results.filter((r) => !r.ok)).toEqual([]);
+  expect(results).toHaveLength(64);
+});
+
 test('a version that fails to load never serves, is quarantined, and v1 keeps serving', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await createRuntime(page, registry);

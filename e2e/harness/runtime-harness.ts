@@ -70,6 +70,11 @@ export const runtimeHarness = {
       return { ok: false as const, error: wire(e) };
     }
   },
+  /** `n` requests issued at once, without waiting: the worker must serialise them itself. */
+  async burst(x: number[], n: number) {
+    const settled = await Promise.allSettled(Array.from({ length: n }, () => rt!.run(mlpFeeds(x, 1))));
+    return settled.map((r) => (r.status === 'fulfilled' ? { ok: true as const, version: r.value.version } : { ok: false as const, error: wire(r.reason) }));
+  },
   async runSilero() {
     try {
       const r = await rt!.run(sileroFeeds());

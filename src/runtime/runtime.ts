@@ -102,9 +102,12 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   let lastError: BatonError | undefined;
   let disposed = false;
   let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Why nothing serves, after a crashed worker could not be replaced: requests fail fast with it. */
+  let broken: BatonError | undefined;
 
   const setLive = (slot: Slot) => {
     live = slot;
+    broken = undefined;
     since = performance.now();
     waiters.forEach((w) => w.resolve());
     waiters = [];
@@ -133,6 +136,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       emit('worker-restarted', { version: slot.version, reason });
     } catch (e) {
       report(`restarting the worker for version ${crashed.version}`, e);
+      broken = lastError;
       failWaiters(e);
     }
   }
@@ -262,6 +266,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       if (disposed) throw new BatonError('disposed', 'the runtime was disposed');
       let slot = live;
       if (!slot) {
+        if (broken) throw broken;
+        // A worker is being replaced (bounded by its start-up and load timeouts): wait for it.
         await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
         slot = live!;
       }
