@@ -258,7 +258,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     spare?.terminate();
     throw lastError ?? new BatonError('version-unavailable', `no version of "${cfg.model}" could be loaded`);
   }
-  if (hasReady && cfg.checkOnStart) void source.check(cfg.model).catch(() => {});
+  // After createRuntime has resolved (a macrotask later), so the app has subscribed to the
+  // events this check emits (an offline start reports update-failed at once).
+  if (hasReady && cfg.checkOnStart) setTimeout(() => void source.check(cfg.model).catch(() => {}), 0);
   const interval = cfg.checkIntervalMs > 0 ? setInterval(() => void source.check(cfg.model).catch(() => {}), cfg.checkIntervalMs) : undefined;
 
   const runtime: Runtime = {
