@@ -34,6 +34,12 @@ test.afterEach(async ({ page }) => {
   await page.evaluate(() => window.harness.rt.dispose());
 });
 
+test.describe('under continuous load', () => {
+  // The stall bound (2 × the steady p99) is a timing figure taken on a shared 2-core machine while
+  // the other test worker runs; one retry absorbs a noisy neighbour. Playwright reports a pass on
+  // retry as "flaky", so it stays visible. The benchmark measures the same figures without noise.
+  test.describe.configure({ retries: 1 });
+
 test('serves v1, then switches to v2 between requests under continuous load: none failed, none stalled', async ({ page, registry }, testInfo) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await createRuntime(page, registry);
@@ -91,6 +97,7 @@ test('serves v1, then switches to v2 between requests under continuous load: non
   if (process.env['BATON_DEBUG_SWAP']) for (const r of records.filter((r) => r.start >= publishedAt && r.start <= releasedAt && r.end - r.start > 2 * p99)) console.log('slow', Math.round(r.start - publishedAt), Math.round(r.start - switchedAt), (r.end - r.start).toFixed(1), r.version);
   expect(figures.perSecond).toBeGreaterThanOrEqual(100);
   expect(figures.stalled, `requests slower than 2 × steady p99 (${p99.toFixed(2)} ms) during the swap`).toBe(0);
+});
 });
 
 test('requests issued all at once are serialised per session: none fails with "Session already started"', async ({ page, registry }) => {
