@@ -1,0 +1,57 @@
+/**
+ * Whether a version on trial should be rolled back, promoted, or watched longer. Error rates use
+ * a one-sided Wilson score bound, which stays honest at small counts where the raw rate swings:
+ * a candidate is rolled back only when even the *lowest* error rate consistent with what was
+ * seen (at 95 % confidence) exceeds the baseline's rate plus the allowed increase.
+ */
+import type { HealthPolicy } from '../types';
+import type { WindowStats } from './window';
+
+/** z for a one-sided 95 % bound. */
+const Z = 1.6449;
+
+/** The Wilson score interval of `successes` out of `n` at the one-sided 95 % level. */
+export function wilson(successes: number, n: number, z = Z): { low: number; high: number } {
+  if (n === 0) return { low: 0, high: 1 };
+  const p = successes / n;
+  const z2 = z * z;
+  const denominator = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denominator;
+  const margin = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
+  return { low: Math.max(0, centre - margin), high: Math.min(1, centre + margin) };
+}
+
+export type Verdict =
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'promote'; readonly served: number }
+  | { readonly kind: 'rollback'; readonly reason: 'error-rate' | 'latency'; readonly figures: Record<string, number> };
+
+export interface TrialFigures {
+  readonly candidate: WindowStats;
+  /** The version it replaced, if it has enough data. */
+  readonly baseline?: WindowStats;
+  /** Requests the candidate served since it went live. */
+  readonly served: number;
+}
+
+export function judge({ candidate, baseline, served }: TrialFigures, policy: HealthPolicy): Verdict {
+  if (candidate.n >= policy.minRequests) {
+    const baseRate = baseline && baseline.n >= policy.minRequests ? baseline.errorRate : 0;
+    const { low } = wilson(candidate.errors, candidate.n);
+    if (low > baseRate + policy.maxErrorRateIncrease) {
+      return {
+        kind: 'rollback',
+        reason: 'error-rate',
+        figures: { errors: candidate.errors, requests: candidate.n, errorRate: candidate.errorRate, errorRateLowerBound: low, baselineErrorRate: baseRate },
+      };
+    }
+    if (baseline && baseline.n >= policy.minRequests && baseline.p95 > 0 && candidate.p95 > policy.maxP95Ratio * baseline.p95) {
+      return {
+        kind: 'rollback',
+        reason: 'latency',
+        figures: { p95: candidate.p95, baselineP95: baseline.p95, ratio: candidate.p95 / baseline.p95, requests: candidate.n },
+      };
+    }
+  }
+  return served >= policy.promoteAfterRequests ? { kind: 'promote', served } : { kind: 'continue' };
+}
