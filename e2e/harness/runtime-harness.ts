@@ -54,7 +54,7 @@ export const runtimeHarness = {
       const warmup = (release: Release) =>
         silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined;
       rt = await createRuntime({ ...rest, warmup });
-      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'switch', 'released', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
+      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'switch', 'released', 'rollback', 'promoted', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
         rt.on(type, (event) => events.push({ type, at: performance.now(), event: JSON.parse(JSON.stringify(event, (_k, v: unknown) => (v instanceof BatonError ? v.toWire() : v))) }));
       }
       return { ok: true as const, status: rt.status() };
@@ -83,16 +83,21 @@ export const runtimeHarness = {
       return { ok: false as const, error: wire(e) };
     }
   },
-  /** Starts issuing one request every `intervalMs` (never waiting for the previous one). */
-  startLoad(x: number[], intervalMs: number, model: 'mlp' | 'silero' = 'mlp') {
+  /**
+   * Starts issuing one request every `intervalMs` (never waiting for the previous one). With
+   * `badShare`, that share of requests (every n with n·7 mod 10 below badShare·10) gets x0 = 99,
+   * an input the failing-run model rejects and a good MLP accepts.
+   */
+  startLoad(x: number[], intervalMs: number, model: 'mlp' | 'silero' = 'mlp', badShare = 0) {
     const records: RequestRecord[] = [];
     const inflight = new Set<Promise<void>>();
     let i = 0;
     const fire = () => {
       const n = i++;
       const start = performance.now();
+      const input = (n * 7) % 10 < badShare * 10 ? [99, ...x.slice(1)] : x;
       const p = rt!
-        .run(model === 'mlp' ? mlpFeeds(x, 1) : sileroFeeds())
+        .run(model === 'mlp' ? mlpFeeds(input, 1) : sileroFeeds())
         .then(
           (r) => void records.push({ i: n, start, end: performance.now(), version: r.version }),
           (e: unknown) => void records.push({ i: n, start, end: performance.now(), code: e instanceof BatonError ? e.code : String(e) }),

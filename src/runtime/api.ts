@@ -24,6 +24,10 @@ export type RuntimeEvents = {
   switch: { readonly from?: VersionId; readonly to: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };
   /** The previous version's in-flight requests drained; its session was released and its worker terminated. */
   released: { readonly version: VersionId };
+  /** A version on trial failed its health gates on this device; it is quarantined and the previous version serves again. */
+  rollback: { readonly from: VersionId; readonly reason: 'error-rate' | 'latency'; readonly figures: Readonly<Record<string, number>>; readonly error: BatonError };
+  /** A version on trial passed its gates for the configured number of requests. */
+  promoted: { readonly version: VersionId; readonly served: number };
   /** A version could not be loaded or warmed; it never served, and is quarantined on this device. */
   'load-failed': { readonly version: VersionId; readonly error: BatonError };
   'update-failed': { readonly version?: VersionId; readonly error: BatonError };
@@ -43,6 +47,8 @@ export interface RuntimeStatus {
   };
   /** A version being loaded and warmed beside the live one. */
   readonly preparing?: VersionId;
+  /** The version on trial, what it replaced, and its health window so far. */
+  readonly trial?: { readonly version: VersionId; readonly baseline?: VersionId; readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p95?: number };
   /** A version pinned on this device with `rt.pin`. */
   readonly pinned?: VersionId;
   /** The idle worker that will host the next version. */

@@ -7,6 +7,9 @@
 import mitt from 'mitt';
 import { Tensor } from 'onnxruntime-common';
 import { BatonError, isBatonError } from '../errors';
+import { createHealthMonitor, outputsFinite } from '../health/monitor';
+import type { Verdict } from '../health/verdict';
+import { DEFAULT_HEALTH } from '../publish/policy-edit';
 import { deviceBucket } from '../router/bucket';
 import { route } from '../router/route';
 import type { Release, VersionId } from '../types';
@@ -104,6 +107,27 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** Why nothing serves, after a crashed worker could not be replaced: requests fail fast with it. */
   let broken: BatonError | undefined;
+  const health = createHealthMonitor();
+  const healthPolicy = () => lastStatus?.manifest?.policy.health ?? DEFAULT_HEALTH;
+
+  /** A version on trial failed its gates: quarantine it here; the router then switches back. */
+  async function rollBack(version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>) {
+    health.startTrial(undefined);
+    const reason = new BatonError('unhealthy', `version ${version} rolled back on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
+    emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error: reason });
+    await source.quarantine(cfg.model, version, reason.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
+    await reconcile();
+  }
+
+  /** Feeds one request's outcome to the health monitor, acting on its verdict. */
+  const observe = (version: VersionId, ok: boolean, latencyMs: number) => {
+    const verdict = health.record(version, ok, latencyMs, healthPolicy());
+    if (verdict?.kind === 'rollback') void rollBack(version, verdict);
+    else if (verdict?.kind === 'promote') {
+      health.startTrial(undefined);
+      emit('promoted', { version, served: verdict.served });
+    }
+  };
 
   const setLive = (slot: Slot) => {
     live = slot;
@@ -198,6 +222,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       if (disposed) return void slot.retire();
       const old = live;
       setLive(slot);
+      // Anything but the stable version is on trial against what it replaced.
+      const stable = lastStatus?.manifest?.policy.stable;
+      health.startTrial(slot.version !== stable && slot.version !== localPin ? { version: slot.version, ...(old ? { baseline: old.version } : {}) } : undefined);
       emit('switch', { ...(old ? { from: old.version } : {}), to: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
       await source.activate(cfg.model, slot.version).catch((e: unknown) => report('recording the active version', e));
       if (old) {
@@ -273,7 +300,15 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
         slot = live!;
       }
-      const result = await slot.run(feeds);
+      const started = performance.now();
+      let result;
+      try {
+        result = await slot.run(feeds);
+      } catch (e) {
+        observe(slot.version, false, performance.now() - started);
+        throw e;
+      }
+      observe(slot.version, outputsFinite(result.outputs), performance.now() - started);
       const outputs: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(result.outputs)) outputs[name] = new Tensor(t.type as never, t.data as never, t.dims as number[]);
       return { outputs, version: slot.version, ep: result.ep };
@@ -283,6 +318,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         model: cfg.model,
         ...(live ? { serving: { version: live.version, ep: live.load.ep, sinceMs: performance.now() - since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } } : {}),
         ...(preparing ? { preparing } : {}),
+        ...(health.trial ? { trial: { ...health.trial, ...health.stats(health.trial.version, healthPolicy()) } } : {}),
         ...(localPin ? { pinned: localPin } : {}),
         standby: standbyReady ? 'ready' : standby ? 'starting' : 'none',
         worker: workerInfo,

@@ -1,0 +1,68 @@
+/**
+ * Health-gated local rollback: a candidate that fails on 30 % of real inputs is rolled back by the
+ * device itself within its health window, stays quarantined across a reload, and a later good
+ * version is still adopted.
+ */
+import type { Page } from '@playwright/test';
+import { test, expect } from '../src/testing/playwright';
+import type { TestRegistry } from '../src/testing/registry';
+import { model } from './paths';
+import { openHarness } from './sw-helpers';
+
+const X = [0.5, -1, 2, 0.25];
+
+async function start(page: Page, registry: TestRegistry) {
+  const created = await page.evaluate(
+    (config) => window.harness.rt.create(config as never),
+    { model: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false },
+  );
+  expect(created.ok, JSON.stringify(created)).toBe(true);
+}
+const events = (page: Page) => page.evaluate(() => window.harness.rt.events());
+const find = async (page: Page, type: string) => (await events(page)).find((e) => e.type === type);
+
+test('a candidate failing on 30 % of inputs is rolled back within its window; no request fails after the rollback', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await openHarness(page, registry);
+  await start(page, registry);
+  // Baseline: v1 serves every input, the "bad" ones too.
+  await page.evaluate((x) => window.harness.rt.startLoad(x, 5, 'mlp', 0.3), X);
+  await expect.poll(() => page.evaluate(() => window.harness.rt.loadCompleted())).toBeGreaterThanOrEqual(100);
+
+  await registry.publish(model('failing-run.onnx'), { name: 'mlp', version: '2' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await find(page, 'rollback'))?.event).toMatchObject({ from: '2', reason: 'error-rate', error: { code: 'unhealthy' } });
+  await expect.poll(async () => (await events(page)).filter((e) => e.type === 'switch').map((e) => (e.event as { to: string }).to)).toEqual(['2', '1']);
+  const backAt = (await events(page)).filter((e) => e.type === 'switch').at(-1)!.at;
+  const done = await page.evaluate(() => window.harness.rt.loadCompleted());
+  await expect.poll(() => page.evaluate(() => window.harness.rt.loadCompleted())).toBeGreaterThanOrEqual(done + 100);
+  const records = await page.evaluate(() => window.harness.rt.stopLoad());
+
+  const onV2 = records.filter((r) => r.version === '2' || (r.code !== undefined && r.start < backAt));
+  const failed = records.filter((r) => r.code !== undefined);
+  // Every failure was v2's own (run-failed on a bad input), and all of them before the switch back.
+  expect(failed.length).toBeGreaterThan(0);
+  expect(failed.every((r) => r.code === 'run-failed' && r.start < backAt)).toBe(true);
+  expect(records.filter((r) => r.start > backAt).every((r) => r.code === undefined && r.version === '1')).toBe(true);
+  // Within the window: v2 saw fewer requests than its health window holds (200 by default).
+  expect(onV2.length).toBeLessThan(200);
+  const rollback = (await find(page, 'rollback'))!.event as { figures: Record<string, number> };
+  console.log('rollback after', onV2.length, 'requests on v2:', rollback.figures);
+
+  const status = await page.evaluate(() => window.harness.rt.status());
+  expect(status.serving?.version).toBe('1');
+  expect(status.device?.versions.find((v) => v.version === '2')).toMatchObject({ state: 'quarantined', error: { code: 'unhealthy' } });
+
+  // After a reload the device still refuses v2, and a later good version is adopted.
+  await page.evaluate(() => window.harness.rt.dispose());
+  await page.reload();
+  await expect(page.locator('body[data-ready=true]')).toBeAttached();
+  await start(page, registry);
+  expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('1');
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('1');
+  await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '3' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('3');
+  await page.evaluate(() => window.harness.rt.dispose());
+});
