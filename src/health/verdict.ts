@@ -7,6 +7,12 @@
 import type { HealthPolicy } from '../types';
 import type { WindowStats } from './window';
 
+/**
+ * For sub-millisecond models a p95 ratio is mostly scheduler and JIT noise (1 ms against 0.4 ms
+ * says nothing): a latency rollback also needs the p95 to have grown by this much in absolute terms.
+ */
+export const MIN_LATENCY_DELTA_MS = 5;
+
 /** z for a one-sided 95 % bound. */
 const Z = 1.6449;
 
@@ -45,7 +51,13 @@ export function judge({ candidate, baseline, served }: TrialFigures, policy: Hea
         figures: { errors: candidate.errors, requests: candidate.n, errorRate: candidate.errorRate, errorRateLowerBound: low, baselineErrorRate: baseRate },
       };
     }
-    if (baseline && baseline.n >= policy.minRequests && baseline.p95 > 0 && candidate.p95 > policy.maxP95Ratio * baseline.p95) {
+    if (
+      baseline &&
+      baseline.n >= policy.minRequests &&
+      baseline.p95 > 0 &&
+      candidate.p95 > policy.maxP95Ratio * baseline.p95 &&
+      candidate.p95 - baseline.p95 > MIN_LATENCY_DELTA_MS
+    ) {
       return {
         kind: 'rollback',
         reason: 'latency',

@@ -47,6 +47,8 @@ export interface RuntimeStatus {
   };
   /** A version being loaded and warmed beside the live one. */
   readonly preparing?: VersionId;
+  /** The version a trial replaced, still loaded so a rollback is instant. */
+  readonly fallback?: VersionId;
   /** The version on trial, what it replaced, and its health window so far. */
   readonly trial?: { readonly version: VersionId; readonly baseline?: VersionId; readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p95?: number };
   /** A version pinned on this device with `rt.pin`. */

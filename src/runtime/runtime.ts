@@ -110,11 +110,36 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   const health = createHealthMonitor();
   const healthPolicy = () => lastStatus?.manifest?.policy.health ?? DEFAULT_HEALTH;
 
-  /** A version on trial failed its gates: quarantine it here; the router then switches back. */
+  /**
+   * The version a trial replaced, kept loaded until the verdict (as a blue-green deployment keeps
+   * blue until green is healthy): a rollback is then one assignment, like the switch itself.
+   */
+  let fallback: Slot | undefined;
+  const retire = (slot: Slot) =>
+    void slot.retire().then(() => {
+      emit('released', { version: slot.version });
+      respawnStandbyLater();
+    });
+
+  /** Makes `slot` live between two requests and records it as the active version. */
+  const flipTo = (slot: Slot, from: Slot | undefined) => {
+    setLive(slot);
+    emit('switch', { ...(from ? { from: from.version } : {}), to: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
+    return source.activate(cfg.model, slot.version).catch((e: unknown) => report('recording the active version', e));
+  };
+
+  /** A version on trial failed its gates: switch back at once, quarantine it, let the router confirm. */
   async function rollBack(version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>) {
     health.startTrial(undefined);
     const reason = new BatonError('unhealthy', `version ${version} rolled back on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
     emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error: reason });
+    if (fallback?.worker.alive && live?.version === version) {
+      const bad = live;
+      const back = fallback;
+      fallback = undefined;
+      void flipTo(back, bad);
+      retire(bad);
+    }
     await source.quarantine(cfg.model, version, reason.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
     await reconcile();
   }
@@ -126,6 +151,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     else if (verdict?.kind === 'promote') {
       health.startTrial(undefined);
       emit('promoted', { version, served: verdict.served });
+      if (fallback) retire(fallback);
+      fallback = undefined;
     }
   };
 
@@ -202,37 +229,40 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   async function switchTo(release: Release): Promise<void> {
     preparing = release.version;
     try {
-      const { bytes } = await source.readModel(cfg.model, release.version);
-      const worker = await takeWorker();
       let slot: Slot;
-      try {
-        slot = await loadSlot(release, bytes, slotOptions, worker);
-      } catch (e) {
-        if (live) respawnStandbyLater();
-        if (isBatonError(e) && (e.code === 'model-load-failed' || e.code === 'warmup-failed')) {
-          // The bytes are verified and immutable: this version will never load here. Never try again.
-          await source.quarantine(cfg.model, release.version, e.toWire()).catch(() => {});
-          emit('load-failed', { version: release.version, error: e });
-          lastError = e;
-          void reconcile();
-          return;
+      if (fallback?.version === release.version && fallback.worker.alive) {
+        // Back to the version a trial replaced: it is still loaded and warm.
+        slot = fallback;
+        fallback = undefined;
+      } else {
+        try {
+          const { bytes } = await source.readModel(cfg.model, release.version);
+          slot = await loadSlot(release, bytes, slotOptions, await takeWorker());
+        } catch (e) {
+          if (live) respawnStandbyLater();
+          if (isBatonError(e) && (e.code === 'model-load-failed' || e.code === 'warmup-failed')) {
+            // The bytes are verified and immutable: this version will never load here. Never try again.
+            await source.quarantine(cfg.model, release.version, e.toWire()).catch(() => {});
+            emit('load-failed', { version: release.version, error: e });
+            lastError = e;
+            void reconcile();
+            return;
+          }
+          throw e;
         }
-        throw e;
       }
       if (disposed) return void slot.retire();
       const old = live;
-      setLive(slot);
       // Anything but the stable version is on trial against what it replaced.
       const stable = lastStatus?.manifest?.policy.stable;
-      health.startTrial(slot.version !== stable && slot.version !== localPin ? { version: slot.version, ...(old ? { baseline: old.version } : {}) } : undefined);
-      emit('switch', { ...(old ? { from: old.version } : {}), to: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
-      await source.activate(cfg.model, slot.version).catch((e: unknown) => report('recording the active version', e));
-      if (old) {
-        void old.retire().then(() => {
-          emit('released', { version: old.version });
-          respawnStandbyLater();
-        });
-      }
+      const onTrial = slot.version !== stable && slot.version !== localPin;
+      health.startTrial(onTrial ? { version: slot.version, ...(old ? { baseline: old.version } : {}) } : undefined);
+      await flipTo(slot, old);
+      const previousFallback = fallback;
+      fallback = onTrial ? old : undefined;
+      for (const s of new Set([previousFallback, old])) if (s && s !== fallback && s !== slot) retire(s);
+      // The standby (if this switch used it) is replaced once the swap is well over.
+      if (old) respawnStandbyLater();
       else spawnStandby();
     } finally {
       preparing = undefined;
@@ -318,6 +348,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         model: cfg.model,
         ...(live ? { serving: { version: live.version, ep: live.load.ep, sinceMs: performance.now() - since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } } : {}),
         ...(preparing ? { preparing } : {}),
+        ...(fallback ? { fallback: fallback.version } : {}),
         ...(health.trial ? { trial: { ...health.trial, ...health.stats(health.trial.version, healthPolicy()) } } : {}),
         ...(localPin ? { pinned: localPin } : {}),
         standby: standbyReady ? 'ready' : standby ? 'starting' : 'none',
@@ -364,6 +395,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       await reconciling.catch(() => {});
       clearTimeout(respawnTimer);
       live?.worker.terminate();
+      fallback?.worker.terminate();
       spare?.terminate();
       void standby?.then((w) => w?.terminate());
       source.close();
