@@ -60,12 +60,12 @@ test('serves v1, then switches to v2 between requests under continuous load: non
   const switchedAt = (await events(page)).find((e) => e.type === 'switch' && (e.event as { to: string }).to === '2')!.at;
   // v2 is on trial with v1 kept warm for an instant rollback; once v2 has served its healthy
   // requests it is promoted and v1 is released.
-  await expect
-    .poll(async () => (await events(page)).some((e) => e.type === 'promoted' && (e.event as { version: string }).version === '2'), {
-      timeout: 30_000,
-      message: `v2 promoted (status: ${JSON.stringify((await page.evaluate(() => window.harness.rt.status())).trial)}, events: ${JSON.stringify((await events(page)).filter((e) => e.type !== 'progress').map((e) => [e.type, e.event]))})`,
-    })
-    .toBe(true);
+  const promoted = async () => (await events(page)).some((e) => e.type === 'promoted' && (e.event as { version: string }).version === '2');
+  await expect.poll(promoted, { timeout: 30_000 }).toBe(true).catch(async (e: unknown) => {
+    const st = await page.evaluate(() => window.harness.rt.status());
+    const seen = (await events(page)).filter((x) => x.type !== 'progress').map((x) => [x.type, x.event]);
+    throw new Error(`v2 was not promoted: trial ${JSON.stringify(st.trial)}, load ${await page.evaluate(() => window.harness.rt.loadCompleted())}, events ${JSON.stringify(seen)}; ${String(e)}`);
+  });
   await expect.poll(async () => (await events(page)).some((e) => e.type === 'released' && (e.event as { version: string }).version === '1')).toBe(true);
   const releasedAt = (await events(page)).find((e) => e.type === 'released')!.at;
   const settled = await page.evaluate(() => window.harness.rt.loadCompleted());

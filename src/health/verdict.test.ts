@@ -41,10 +41,12 @@ describe('judge', () => {
   });
 
   it('rolls back on latency only against a baseline with enough data', () => {
-    expect(judge({ candidate: stats(50, 0, 10), baseline: stats(50, 0, 2), served: 50 }, policy)).toMatchObject({ kind: 'rollback', reason: 'latency' });
-    expect(judge({ candidate: stats(50, 0, 10), baseline: stats(5, 0, 2), served: 50 }, policy).kind).toBe('continue');
+    expect(judge({ candidate: stats(120, 0, 10), baseline: stats(120, 0, 2), served: 120 }, policy)).toMatchObject({ kind: 'rollback', reason: 'latency' });
+    expect(judge({ candidate: stats(120, 0, 10), baseline: stats(50, 0, 2), served: 50 }, policy).kind).toBe('continue');
+    // Nor on a p95 from too few samples: with 50, it is the third-largest value.
+    expect(judge({ candidate: stats(50, 0, 10), baseline: stats(120, 0, 2), served: 50 }, policy).kind).toBe('continue');
     // A tiny model's p95 tripling from 0.5 ms to 1.5 ms is noise, not a regression.
-    expect(judge({ candidate: stats(50, 0, 1.5), baseline: stats(50, 0, 0.5), served: 50 }, policy).kind).toBe('continue');
+    expect(judge({ candidate: stats(120, 0, 1.5), baseline: stats(120, 0, 0.5), served: 50 }, policy).kind).toBe('continue');
   });
 
   it('promotes a healthy candidate after enough requests', () => {

@@ -13,6 +13,9 @@ import type { WindowStats } from './window';
  */
 export const MIN_LATENCY_DELTA_MS = 5;
 
+/** A p95 over fewer samples is one of its few largest values, i.e. one scheduler hiccup. */
+export const MIN_LATENCY_SAMPLES = 100;
+
 /** z for a one-sided 95 % bound. */
 const Z = 1.6449;
 
@@ -53,7 +56,8 @@ export function judge({ candidate, baseline, served }: TrialFigures, policy: Hea
     }
     if (
       baseline &&
-      baseline.n >= policy.minRequests &&
+      candidate.n >= MIN_LATENCY_SAMPLES &&
+      baseline.n >= MIN_LATENCY_SAMPLES &&
       baseline.p95 > 0 &&
       candidate.p95 > policy.maxP95Ratio * baseline.p95 &&
       candidate.p95 - baseline.p95 > MIN_LATENCY_DELTA_MS
