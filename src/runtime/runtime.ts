@@ -17,10 +17,11 @@ import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages';
 import { createPageUpdateClient } from '../update/page-client';
 import { connectServiceWorker, type UpdateClient } from '../update/sw-client';
 import type { Feeds, WorkerInit } from '../worker/protocol';
-import { startInferenceWorker, type InferenceWorker } from '../worker/worker-client';
+import { startInferenceWorker } from '../worker/worker-client';
 import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config';
 import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api';
 import { loadSlot, type Slot } from './slot';
+import { createWorkerPool } from './worker-pool';
 
 /**
  * Starts Baton for one model and resolves once a verified version is loaded, warmed and
@@ -52,50 +53,12 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}),
     ...(cfg.warmup ? { warmup: cfg.warmup } : {}),
   };
-  const spawnWorker = () => startInferenceWorker(init, { timeouts: cfg.timeouts, ...(cfg.createWorker ? { create: cfg.createWorker } : {}) });
-  // The first worker tells what this device's runtime can run, which the updater needs to
-  // refuse incompatible versions before downloading them; it then hosts the first version.
-  let spare: InferenceWorker | undefined = await spawnWorker();
-  const workerInfo = spare.info;
-  // A standby worker with onnxruntime-web already initialised (its 14 MB wasm compiled): an
-  // update then only creates and warms a session, instead of compiling wasm on the cores the
-  // live version is serving from. Replaced after each switch, once the old worker is gone.
-  let standby: Promise<InferenceWorker | undefined> | undefined;
-  let standbyReady = false;
-  let respawnTimer: ReturnType<typeof setTimeout> | undefined;
-  const spawnStandby = () => {
-    if (!cfg.standbyWorker || disposed || standby) return;
-    standby = spawnWorker().then(
-      (w) => {
-        if (disposed) {
-          w.terminate();
-          return undefined;
-        }
-        standbyReady = true;
-        void w.died.then(() => {
-          if (standbyReady) standby = undefined;
-          standbyReady = false;
-        });
-        return w;
-      },
-      () => (standby = undefined),
-    );
-  };
-  const respawnStandbyLater = () => {
-    clearTimeout(respawnTimer);
-    respawnTimer = setTimeout(spawnStandby, cfg.standbyRespawnDelayMs);
-  };
-  const takeWorker = async (): Promise<InferenceWorker | undefined> => {
-    if (spare) {
-      const w = spare;
-      spare = undefined;
-      return w;
-    }
-    const w = await standby;
-    standby = undefined;
-    standbyReady = false;
-    return w?.alive ? w : undefined;
-  };
+  const workers = await createWorkerPool({
+    spawn: () => startInferenceWorker(init, { timeouts: cfg.timeouts, ...(cfg.createWorker ? { create: cfg.createWorker } : {}) }),
+    standby: cfg.standbyWorker,
+    respawnDelayMs: cfg.standbyRespawnDelayMs,
+  });
+  const workerInfo = workers.info;
 
   let live: Slot | undefined;
   let since = 0;
@@ -118,7 +81,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   const retire = (slot: Slot) =>
     void slot.retire().then(() => {
       emit('released', { version: slot.version });
-      respawnStandbyLater();
+      workers.replenishLater();
     });
 
   /** Makes `slot` live between two requests and records it as the active version. */
@@ -237,9 +200,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       } else {
         try {
           const { bytes } = await source.readModel(cfg.model, release.version);
-          slot = await loadSlot(release, bytes, slotOptions, await takeWorker());
+          slot = await loadSlot(release, bytes, slotOptions, await workers.take());
         } catch (e) {
-          if (live) respawnStandbyLater();
+          if (live) workers.replenishLater();
           if (isBatonError(e) && (e.code === 'model-load-failed' || e.code === 'warmup-failed')) {
             // The bytes are verified and immutable: this version will never load here. Never try again.
             await source.quarantine(cfg.model, release.version, e.toWire()).catch(() => {});
@@ -262,8 +225,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       fallback = onTrial ? old : undefined;
       for (const s of new Set([previousFallback, old])) if (s && s !== fallback && s !== slot) retire(s);
       // The standby (if this switch used it) is replaced once the swap is well over.
-      if (old) respawnStandbyLater();
-      else spawnStandby();
+      if (old) workers.replenishLater();
+      else workers.replenish();
     } finally {
       preparing = undefined;
     }
@@ -312,7 +275,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   await reconcile();
   if (!live) {
     unsubscribe();
-    spare?.terminate();
+    workers.dispose();
     throw lastError ?? new BatonError('version-unavailable', `no version of "${cfg.model}" could be loaded`);
   }
   // After createRuntime has resolved (a macrotask later), so the app has subscribed to the
@@ -351,7 +314,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         ...(fallback ? { fallback: fallback.version } : {}),
         ...(health.trial ? { trial: { ...health.trial, ...health.stats(health.trial.version, healthPolicy()) } } : {}),
         ...(localPin ? { pinned: localPin } : {}),
-        standby: standbyReady ? 'ready' : standby ? 'starting' : 'none',
+        standby: workers.standby,
         worker: workerInfo,
         ...(lastStatus ? { device: lastStatus } : {}),
         ...(lastError ? { lastError: lastError.toWire() } : {}),
@@ -393,11 +356,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       unsubscribe();
       failWaiters(new BatonError('disposed', 'the runtime was disposed'));
       await reconciling.catch(() => {});
-      clearTimeout(respawnTimer);
       live?.worker.terminate();
       fallback?.worker.terminate();
-      spare?.terminate();
-      void standby?.then((w) => w?.terminate());
+      workers.dispose();
       source.close();
       emitter.all.clear();
     },
