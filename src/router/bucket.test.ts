@@ -15,6 +15,14 @@ describe('deviceBucket', () => {
     expect(alsoNext.length / firstTenth.length).toBeLessThan(0.2);
   });
 
+  it('puts 10,000 devices within ±1 % of the target at 1, 10 and 50 %', async () => {
+    const buckets = await Promise.all(Array.from({ length: 10_000 }, (_, i) => deviceBucket(`synthetic-${i}`, 'release-7:salt')));
+    for (const percent of [1, 10, 50]) {
+      const share = (buckets.filter((b) => inRollout(b, percent)).length / buckets.length) * 100;
+      expect(Math.abs(share - percent), `${percent} % rollout got ${share.toFixed(2)} %`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('raising the percentage never removes a device', async () => {
     const buckets = await Promise.all(Array.from({ length: 500 }, (_, i) => deviceBucket(`d${i}`, 's')));
     for (const bucket of buckets) {
