@@ -66,3 +66,26 @@ test('a candidate failing on 30 % of inputs is rolled back within its window; no
   await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('3');
   await page.evaluate(() => window.harness.rt.dispose());
 });
+
+test('a version killed in the manifest is dropped at once and never served again', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await openHarness(page, registry);
+  await start(page, registry);
+  await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('2');
+
+  const killed = await registry.cli('kill', '2', '--name', 'mlp');
+  expect(killed.code, killed.stderr).toBe(0);
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  // Back to v1 without loading anything: it was still warm from v2's trial.
+  await expect.poll(async () => (await events(page)).filter((e) => e.type === 'switch').map((e) => (e.event as { to: string }).to)).toEqual(['2', '1']);
+  for (let i = 0; i < 5; i++) {
+    const r = await page.evaluate((x) => window.harness.rt.run(x), X);
+    expect(r.ok && r.version).toBe('1');
+  }
+  // A pin on this device cannot bring it back either.
+  expect(await page.evaluate(() => window.harness.rt.pin('2'))).toMatchObject({ code: 'version-unavailable' });
+  expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('1');
+  await page.evaluate(() => window.harness.rt.dispose());
+});

@@ -342,6 +342,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       if (!st.versions.some((v) => v.version === version && v.state === 'ready')) {
         throw new BatonError('version-unavailable', `version ${version} is not ready on this device`, { version });
       }
+      if (st.manifest?.policy.killed.includes(version)) {
+        throw new BatonError('version-unavailable', `version ${version} is killed in the manifest and cannot be served`, { version, killed: true });
+      }
       localPin = version;
       await reconcile();
     },
