@@ -18,6 +18,12 @@ describe('route', () => {
     expect(route({ policy: p, quarantined: none })).toEqual({ serve: '1', hold: ['1'] });
   });
 
+  it('follows a rolling schedule with the device clock', () => {
+    const p = policy({ candidate: { version: '2', percent: 100, salt: 's', stages: [{ percent: 10 }, { percent: 100, after: '2026-12-01T00:00:00Z' }] } });
+    expect(route({ policy: p, quarantined: none, candidateBucket: 5000, now: Date.parse('2026-11-30T00:00:00Z') }).serve).toBe('1');
+    expect(route({ policy: p, quarantined: none, candidateBucket: 5000, now: Date.parse('2026-12-01T00:00:00Z') }).serve).toBe('2');
+  });
+
   it('never serves a quarantined or killed candidate', () => {
     const p = policy({ candidate: { version: '2', percent: 100, salt: 's' } });
     expect(route({ policy: p, quarantined: new Set(['2']), candidateBucket: 0 }).serve).toBe('1');

@@ -6,6 +6,7 @@
  */
 import type { RolloutPolicy, VersionId } from '../types';
 import { inRollout } from './bucket';
+import { currentPercent } from './schedule';
 
 export interface RouteInput {
   readonly policy: RolloutPolicy;
@@ -15,6 +16,10 @@ export interface RouteInput {
   readonly quarantined: ReadonlySet<VersionId>;
   /** A version the app pinned on this device (`rt.pin`). */
   readonly localPin?: VersionId;
+  /** The device's clock, for a rolling schedule. Default: the plain percentage applies. */
+  readonly now?: number;
+  /** Healthy runs of the candidate seen on this device, for stages that require some. */
+  readonly healthyRuns?: number;
 }
 
 export interface Route {
@@ -24,10 +29,11 @@ export interface Route {
   readonly hold: readonly VersionId[];
 }
 
-export function route({ policy, candidateBucket, quarantined, localPin }: RouteInput): Route {
+export function route({ policy, candidateBucket, quarantined, localPin, now, healthyRuns }: RouteInput): Route {
   const usable = (v: VersionId | undefined): v is VersionId => v !== undefined && !policy.killed.includes(v) && !quarantined.has(v);
   const candidate = policy.candidate;
-  const candidateOn = candidate !== undefined && candidateBucket !== undefined && usable(candidate.version) && inRollout(candidateBucket, candidate.percent);
+  const percent = candidate && now !== undefined ? currentPercent(candidate, { now, ...(healthyRuns === undefined ? {} : { healthyRuns }) }) : candidate?.percent;
+  const candidateOn = candidate !== undefined && candidateBucket !== undefined && usable(candidate.version) && inRollout(candidateBucket, percent ?? 0);
   const serve = [localPin, policy.pinned, candidateOn ? candidate.version : undefined, policy.stable].find(usable) ?? policy.stable;
   // The stable version is held too: it is where a failing candidate rolls back to, offline.
   return { serve, hold: [...new Set([serve, policy.stable])].filter(usable) };

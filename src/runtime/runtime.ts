@@ -173,6 +173,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     const r = route({
       policy,
       quarantined,
+      now: Date.now(),
       ...(localPin === undefined ? {} : { localPin }),
       ...(salt === undefined ? {} : { candidateBucket: await deviceBucket(st.deviceId, salt) }),
     });

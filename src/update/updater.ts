@@ -80,6 +80,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     const { hold } = route({
       policy: manifest.policy,
       quarantined,
+      now: now(),
       ...(salt === undefined ? {} : { candidateBucket: await deviceBucket(await deviceId(config), salt) }),
     });
     return hold.map((v) => manifest.versions.find((r) => r.version === v)!);
