@@ -9,6 +9,7 @@ import type { ModelConfig, RuntimeInfo } from '../../src/update/config';
 import type { UpdateEvent } from '../../src/update/messages';
 import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client';
 import { runtimeHarness } from './runtime-harness';
+import { createPageUpdateClient } from '../../src/update/page-client';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: BatonErrorWire | { name: string; message: string } };
 
@@ -93,8 +94,23 @@ const sw = {
     }),
 };
 
+/** The update pipeline in the page, without a service worker or a runtime: for rollout tests. */
+const pageUpdates = {
+  check: (config: Omit<ModelConfig, 'runtime'>) =>
+    outcome(async () => {
+      const client = await createPageUpdateClient();
+      try {
+        await client.configure({ runtime, ...config });
+        return await client.check(config.name);
+      } finally {
+        client.close();
+      }
+    }),
+};
+
 const harness = {
   sw,
+  pageUpdates,
   rt: runtimeHarness,
   /** Verifies the manifest at `manifestUrl` with the same module the service worker uses. */
   verify: (manifestUrl: string, publicKeys: PublicKeyJson[], name: string) =>
