@@ -89,3 +89,40 @@ test('a version killed in the manifest is dropped at once and never served again
   expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('1');
   await page.evaluate(() => window.harness.rt.dispose());
 });
+
+test('shadow mode: the candidate runs unseen on sampled requests, every answer stays v1, and disagreement rejects it', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await openHarness(page, registry);
+  await start(page, registry);
+  // v2 (other weights, other outputs) at 0 %: no device serves it; every request shadows it.
+  await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2', rollout: 0, extraArgs: ['--shadow', '1'] });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).shadow?.version).toBe('2');
+  for (let i = 0; i < 40; i++) {
+    const r = await page.evaluate((x) => window.harness.rt.run(x), X);
+    expect(r.ok && r.version).toBe('1');
+  }
+  await expect.poll(async () => (await find(page, 'rollback'))?.event).toMatchObject({ from: '2', reason: 'shadow-agreement' });
+  const status = await page.evaluate(() => window.harness.rt.status());
+  expect(status.shadow).toBeUndefined();
+  expect(status.device?.versions.find((v) => v.version === '2')?.state).toBe('quarantined');
+  expect((await events(page)).some((e) => e.type === 'switch' && (e.event as { to: string }).to === '2')).toBe(false);
+  await page.evaluate(() => window.harness.rt.dispose());
+});
+
+test('shadow mode: a candidate that agrees keeps running in the shadow and is never served', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await openHarness(page, registry);
+  await start(page, registry);
+  // The same weights under a new version: every shadow output agrees with the live one.
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.1', rollout: 0, extraArgs: ['--shadow', '1'] });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).shadow?.version).toBe('1.1');
+  for (let i = 0; i < 40; i++) {
+    const r = await page.evaluate((x) => window.harness.rt.run(x), X);
+    expect(r.ok && r.version).toBe('1');
+  }
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).shadow).toMatchObject({ version: '1.1', n: 40, agreement: 1 });
+  expect(await find(page, 'rollback')).toBeUndefined();
+  await page.evaluate(() => window.harness.rt.dispose());
+});

@@ -8,7 +8,7 @@ import { BatonError } from '../errors';
 import { openEnvelope } from '../manifest/envelope';
 import { parseManifestPayload } from '../manifest/schema';
 import { parsePayloadJson, verifyManifest } from '../manifest/verify';
-import type { ExecutionProvider, Manifest } from '../types';
+import type { ExecutionProvider, Manifest, ShadowPolicy } from '../types';
 import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs';
 import { kill, pin, PolicyError, promote, rollbackTo, setRolloutPercent, unpin } from '../publish/policy-edit';
 import { editPolicy, publish } from '../publish/publish';
@@ -30,6 +30,7 @@ const USAGE = `Usage: baton <command> [options]
   publish  <model.onnx> --name <n> --version <v> --registry <dir> --key <private.json>
            [--rollout <percent>] [--chunk-size <bytes|4MiB>] [--expires <30d>]
            [--ort-range <semver range>] [--ep wasm,webgpu] [--salt <s>] [--json]
+           [--shadow <share 0-1> [--shadow-compare max-abs-diff|argmax] [--shadow-tolerance <t>]]
   rollout  --percent <p>      --registry <dir> --name <n> --key <private.json>
   promote                     --registry <dir> --name <n> --key <private.json>
   rollback --to <version>     --registry <dir> --name <n> --key <private.json>
@@ -148,6 +149,9 @@ async function publishCommand(args: readonly string[], io: CliIo): Promise<numbe
       'ort-range': { type: 'string' },
       ep: { type: 'string' },
       salt: { type: 'string' },
+      shadow: { type: 'string' },
+      'shadow-compare': { type: 'string' },
+      'shadow-tolerance': { type: 'string' },
     },
     1,
   );
@@ -169,6 +173,7 @@ async function publishCommand(args: readonly string[], io: CliIo): Promise<numbe
     ...(ortRange === undefined ? {} : { ortRange }),
     ...(p.str('ep') === undefined ? {} : { executionProviders: parseEps(p.required('ep')) }),
     ...(salt === undefined ? {} : { salt }),
+    ...shadowOption(p),
     ...expiresOption(p),
     ...(io.now ? { now: io.now } : {}),
     onChunk: (done, total) => progress(done, total, 'chunks'),
@@ -184,6 +189,18 @@ async function publishCommand(args: readonly string[], io: CliIo): Promise<numbe
     );
   }
   return 0;
+}
+
+function shadowOption(p: ReturnType<typeof parse>): { shadow?: ShadowPolicy } {
+  const share = p.str('shadow');
+  if (share === undefined) return {};
+  const sampleRate = Number(share);
+  if (!(sampleRate > 0 && sampleRate <= 1)) throw new UsageError(`--shadow must be the share of requests to shadow, in (0, 1]; got "${share}"`);
+  const compare = p.str('shadow-compare') ?? 'max-abs-diff';
+  if (compare !== 'max-abs-diff' && compare !== 'argmax') throw new UsageError(`--shadow-compare takes max-abs-diff or argmax; got "${compare}"`);
+  const tolerance = Number(p.str('shadow-tolerance') ?? '0.001');
+  if (!(tolerance >= 0)) throw new UsageError('--shadow-tolerance must be a number ≥ 0');
+  return { shadow: { sampleRate, compare, tolerance } };
 }
 
 function parseEps(text: string): ExecutionProvider[] {

@@ -6,7 +6,7 @@
  */
 import type { HealthPolicy, VersionId } from '../types';
 import type { Feeds } from '../worker/protocol';
-import { judge, type Verdict } from './verdict';
+import { judge, judgeShadow, type Verdict } from './verdict';
 import { SlidingWindow, type WindowStats } from './window';
 
 const JUDGE_EVERY = 8;
@@ -23,10 +23,14 @@ export interface HealthMonitor {
   /** Records one request; returns a verdict when one is due and is not 'continue'. */
   record(version: VersionId, ok: boolean, latencyMs: number, policy: HealthPolicy): Verdict | undefined;
   stats(version: VersionId, policy: HealthPolicy): WindowStats | undefined;
+  /** Records one shadow run (`agreed` false when it failed or disagreed); returns a rejection when due. */
+  recordShadow(version: VersionId, agreed: boolean, latencyMs: number, policy: HealthPolicy): Verdict | undefined;
+  shadowStats(version: VersionId, policy: HealthPolicy): WindowStats | undefined;
 }
 
 export function createHealthMonitor(now: () => number = () => performance.now()): HealthMonitor {
   const windows = new Map<VersionId, SlidingWindow>();
+  const shadows = new Map<VersionId, SlidingWindow>();
   let trial: Trial | undefined;
   let served = 0;
   const windowOf = (version: VersionId, policy: HealthPolicy) => {
@@ -55,6 +59,15 @@ export function createHealthMonitor(now: () => number = () => performance.now())
     },
     stats(version, policy) {
       return windows.has(version) ? windowOf(version, policy).stats(now()) : undefined;
+    },
+    recordShadow(version, agreed, latencyMs, policy) {
+      let w = shadows.get(version);
+      if (!w) shadows.set(version, (w = new SlidingWindow(policy.windowRequests, policy.windowMs)));
+      w.add({ ok: agreed, latencyMs, at: now() });
+      return judgeShadow(w.stats(now()), policy);
+    },
+    shadowStats(version) {
+      return shadows.get(version)?.stats(now());
     },
   };
 }

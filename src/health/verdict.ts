@@ -33,7 +33,24 @@ export function wilson(successes: number, n: number, z = Z): { low: number; high
 export type Verdict =
   | { readonly kind: 'continue' }
   | { readonly kind: 'promote'; readonly served: number }
-  | { readonly kind: 'rollback'; readonly reason: 'error-rate' | 'latency'; readonly figures: Record<string, number> };
+  | { readonly kind: 'rollback'; readonly reason: 'error-rate' | 'latency' | 'shadow-agreement'; readonly figures: Record<string, number> };
+
+/**
+ * A shadowed candidate is rejected when even the highest agreement rate consistent with what was
+ * seen (one-sided 95 % Wilson bound) is below the floor. `shadow.errors` counts runs that failed
+ * or disagreed with the live output.
+ */
+export function judgeShadow(shadow: WindowStats, policy: HealthPolicy): Verdict | undefined {
+  if (shadow.n < policy.minRequests) return undefined;
+  const agreed = shadow.n - shadow.errors;
+  const { high } = wilson(agreed, shadow.n);
+  if (high >= policy.minShadowAgreement) return undefined;
+  return {
+    kind: 'rollback',
+    reason: 'shadow-agreement',
+    figures: { agreement: agreed / shadow.n, agreementUpperBound: high, floor: policy.minShadowAgreement, requests: shadow.n },
+  };
+}
 
 export interface TrialFigures {
   readonly candidate: WindowStats;

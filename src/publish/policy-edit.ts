@@ -4,7 +4,7 @@
  * rule is unit-testable. Each returns a new manifest; {@link resign} then bumps the sequence.
  */
 import { FORMAT_VERSION, LIMITS } from '../manifest/schema';
-import type { HealthPolicy, Manifest, Release, RolloutPolicy, VersionId } from '../types';
+import type { HealthPolicy, Manifest, Release, RolloutPolicy, ShadowPolicy, VersionId } from '../types';
 
 /** An edit the policy does not allow; the CLI reports it as a usage error. */
 export class PolicyError extends Error {
@@ -29,6 +29,8 @@ export interface AddReleaseOptions {
   /** Share of devices that adopt the new version (0–100). Default 100. Not allowed on a first release. */
   readonly rolloutPercent?: number;
   readonly salt: string;
+  /** Devices outside the rollout also run the candidate, unseen, on this share of requests. */
+  readonly shadow?: ShadowPolicy;
 }
 
 /**
@@ -55,7 +57,10 @@ export function addRelease(current: Manifest | undefined, release: Release, opts
     throw new PolicyError(`version ${release.version} is already published; versions are immutable, publish a new one`);
   }
   const percent = checkPercent(opts.rolloutPercent ?? 100);
-  const policy: RolloutPolicy = { ...current.policy, candidate: { version: release.version, percent, salt: opts.salt } };
+  const policy: RolloutPolicy = {
+    ...current.policy,
+    candidate: { version: release.version, percent, salt: opts.salt, ...(opts.shadow ? { shadow: opts.shadow } : {}) },
+  };
   return { ...current, versions: prune([...current.versions, release], policy), policy };
 }
 

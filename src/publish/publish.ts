@@ -8,7 +8,7 @@ import { openEnvelope, type OpenedEnvelope } from '../manifest/envelope';
 import { signManifest } from '../manifest/sign';
 import { checkSignatures, parsePayloadJson } from '../manifest/verify';
 import { parseManifestPayload } from '../manifest/schema';
-import type { ExecutionProvider, Manifest, PrivateKeyJson, PublicKeyJson, Release } from '../types';
+import type { ExecutionProvider, Manifest, PrivateKeyJson, PublicKeyJson, Release, ShadowPolicy } from '../types';
 import { chunkBytes, DEFAULT_CHUNK_SIZE } from './chunk';
 import { defaultOrtRange, inspectOnnx } from './inspect-onnx';
 import { addRelease, PolicyError, resign } from './policy-edit';
@@ -35,6 +35,7 @@ export interface PublishOptions {
   readonly ortRange?: string;
   readonly executionProviders?: readonly ExecutionProvider[];
   readonly salt?: string;
+  readonly shadow?: ShadowPolicy;
   readonly now?: () => number;
   /** Called after each chunk is handled, for progress output. */
   readonly onChunk?: (done: number, total: number, written: boolean) => void;
@@ -78,6 +79,7 @@ export async function publish(opts: PublishOptions): Promise<PublishResult> {
       name: opts.name,
       salt: opts.salt ?? `${opts.version}:${crypto.randomUUID()}`,
       ...(opts.rolloutPercent === undefined ? {} : { rolloutPercent: opts.rolloutPercent }),
+      ...(opts.shadow ? { shadow: opts.shadow } : {}),
     });
     let written = 0;
     let bytesWritten = 0;

@@ -25,6 +25,8 @@ export interface RouteInput {
 export interface Route {
   /** The version that should serve requests. */
   readonly serve: VersionId;
+  /** A candidate to run unseen beside `serve` on a share of requests (shadow mode). */
+  readonly shadow?: VersionId;
   /** Versions to keep on the device, `serve` first; the rest are fallbacks for rollback. */
   readonly hold: readonly VersionId[];
 }
@@ -35,6 +37,9 @@ export function route({ policy, candidateBucket, quarantined, localPin, now, hea
   const percent = candidate && now !== undefined ? currentPercent(candidate, { now, ...(healthyRuns === undefined ? {} : { healthyRuns }) }) : candidate?.percent;
   const candidateOn = candidate !== undefined && candidateBucket !== undefined && usable(candidate.version) && inRollout(candidateBucket, percent ?? 0);
   const serve = [localPin, policy.pinned, candidateOn ? candidate.version : undefined, policy.stable].find(usable) ?? policy.stable;
+  // Devices outside the rollout run a shadowed candidate unseen, to judge it before it serves.
+  const shadow = candidate?.shadow && usable(candidate.version) && serve !== candidate.version ? candidate.version : undefined;
   // The stable version is held too: it is where a failing candidate rolls back to, offline.
-  return { serve, hold: [...new Set([serve, policy.stable])].filter(usable) };
+  const hold = [...new Set([serve, policy.stable, ...(shadow ? [shadow] : [])])].filter(usable);
+  return shadow ? { serve, shadow, hold } : { serve, hold };
 }

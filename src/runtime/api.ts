@@ -25,7 +25,7 @@ export type RuntimeEvents = {
   /** The previous version's in-flight requests drained; its session was released and its worker terminated. */
   released: { readonly version: VersionId };
   /** A version on trial failed its health gates on this device; it is quarantined and the previous version serves again. */
-  rollback: { readonly from: VersionId; readonly reason: 'error-rate' | 'latency'; readonly figures: Readonly<Record<string, number>>; readonly error: BatonError };
+  rollback: { readonly from: VersionId; readonly reason: 'error-rate' | 'latency' | 'shadow-agreement'; readonly figures: Readonly<Record<string, number>>; readonly error: BatonError };
   /** A version on trial passed its gates for the configured number of requests. */
   promoted: { readonly version: VersionId; readonly served: number };
   /** A version could not be loaded or warmed; it never served, and is quarantined on this device. */
@@ -49,6 +49,8 @@ export interface RuntimeStatus {
   readonly preparing?: VersionId;
   /** The version a trial replaced, still loaded so a rollback is instant. */
   readonly fallback?: VersionId;
+  /** A candidate running unseen beside the live version, and how often it agreed. */
+  readonly shadow?: { readonly version: VersionId; readonly n: number; readonly agreement: number };
   /** The version on trial, what it replaced, and its health window so far. */
   readonly trial?: { readonly version: VersionId; readonly baseline?: VersionId; readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p95?: number };
   /** A version pinned on this device with `rt.pin`. */

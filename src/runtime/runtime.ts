@@ -21,6 +21,7 @@ import { startInferenceWorker } from '../worker/worker-client';
 import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config';
 import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api';
 import { loadSlot, type Slot } from './slot';
+import { createShadowRunner } from './shadow';
 import { createWorkerPool } from './worker-pool';
 
 /**
@@ -107,6 +108,24 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     await reconcile();
   }
 
+  const shadow = createShadowRunner({
+    load: async (release) => {
+      const { bytes } = await source.readModel(cfg.model, release.version);
+      const slot = await loadSlot(release, bytes, slotOptions, await workers.take());
+      workers.replenishLater();
+      return slot;
+    },
+    retire,
+    health,
+    healthPolicy,
+    report: (during, e) => report(during, e),
+    async onReject(version, verdict) {
+      const reason = new BatonError('unhealthy', `version ${version} rejected in shadow on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
+      emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error: reason });
+      await source.quarantine(cfg.model, version, reason.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
+    },
+  });
+
   /** Feeds one request's outcome to the health monitor, acting on its verdict. */
   const observe = (version: VersionId, ok: boolean, latencyMs: number) => {
     const verdict = health.record(version, ok, latencyMs, healthPolicy());
@@ -178,6 +197,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       ...(salt === undefined ? {} : { candidateBucket: await deviceBucket(st.deviceId, salt) }),
     });
     const servable = (v: VersionId) => ready.has(v) && !quarantined.has(v) && !policy.killed.includes(v);
+    await shadow.sync(r.shadow !== undefined && servable(r.shadow) ? ready.get(r.shadow) : undefined, policy.candidate?.shadow);
     let target: VersionId | undefined = r.serve;
     if (!servable(target)) {
       // Not downloaded yet: keep serving what serves, unless it may no longer be served
@@ -294,6 +314,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
         slot = live!;
       }
+      const sampled = shadow.sample(feeds);
       const started = performance.now();
       let result;
       try {
@@ -303,6 +324,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         throw e;
       }
       observe(slot.version, outputsFinite(result.outputs), performance.now() - started);
+      if (sampled) shadow.after(sampled, result.outputs);
       const outputs: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(result.outputs)) outputs[name] = new Tensor(t.type as never, t.data as never, t.dims as number[]);
       return { outputs, version: slot.version, ep: result.ep };
@@ -313,6 +335,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         ...(live ? { serving: { version: live.version, ep: live.load.ep, sinceMs: performance.now() - since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } } : {}),
         ...(preparing ? { preparing } : {}),
         ...(fallback ? { fallback: fallback.version } : {}),
+        ...(shadow.status() ? { shadow: shadow.status()! } : {}),
         ...(health.trial ? { trial: { ...health.trial, ...health.stats(health.trial.version, healthPolicy()) } } : {}),
         ...(localPin ? { pinned: localPin } : {}),
         standby: workers.standby,
@@ -362,6 +385,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       await reconciling.catch(() => {});
       live?.worker.terminate();
       fallback?.worker.terminate();
+      shadow.dispose();
       workers.dispose();
       source.close();
       emitter.all.clear();

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HEALTH } from '../publish/policy-edit';
+import type { Feeds } from '../worker/protocol';
+import { copyFeeds, outputsAgree } from './compare';
+import { judgeShadow } from './verdict';
+
+const out = (...values: number[]): Feeds => ({ y: { type: 'float32', data: Float32Array.from(values), dims: [values.length] } });
+
+describe('outputsAgree', () => {
+  it('max-abs-diff agrees within the tolerance only', () => {
+    const p = { compare: 'max-abs-diff' as const, tolerance: 0.01 };
+    expect(outputsAgree(out(1, 2), out(1.005, 1.995), p)).toBe(true);
+    expect(outputsAgree(out(1, 2), out(1.02, 2), p)).toBe(false);
+    expect(outputsAgree(out(1, 2), out(1, Number.NaN), p)).toBe(false);
+    expect(outputsAgree(out(1, 2), out(1), p)).toBe(false);
+    expect(outputsAgree(out(1, 2), {}, p)).toBe(false);
+  });
+
+  it('argmax agrees when the top class is the same, whatever the values', () => {
+    const p = { compare: 'argmax' as const, tolerance: 0 };
+    expect(outputsAgree(out(0.1, 0.7, 0.2), out(0.3, 0.4, 0.3), p)).toBe(true);
+    expect(outputsAgree(out(0.1, 0.7, 0.2), out(0.5, 0.4, 0.1), p)).toBe(false);
+  });
+
+  it('copyFeeds gives independent buffers (the live run detaches the originals)', () => {
+    const feeds = out(1, 2, 3);
+    const copy = copyFeeds(feeds);
+    (feeds['y']!.data as Float32Array)[0] = 9;
+    expect(Array.from(copy['y']!.data as Float32Array)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('judgeShadow', () => {
+  const policy = { ...DEFAULT_HEALTH, minRequests: 30, minShadowAgreement: 0.95 };
+  const stats = (n: number, disagreements: number) => ({ n, errors: disagreements, errorRate: disagreements / n, p50: 0, p95: 0, p99: 0 });
+
+  it('waits for the minimum sample, rejects a candidate that agrees too rarely, keeps one that agrees', () => {
+    expect(judgeShadow(stats(29, 29), policy)).toBeUndefined();
+    expect(judgeShadow(stats(30, 30), policy)).toMatchObject({ kind: 'rollback', reason: 'shadow-agreement' });
+    expect(judgeShadow(stats(30, 0), policy)).toBeUndefined();
+    // 2 disagreements in 100 is within what a 95 % floor allows.
+    expect(judgeShadow(stats(100, 2), policy)).toBeUndefined();
+    expect(judgeShadow(stats(100, 20), policy)).toMatchObject({ kind: 'rollback' });
+  });
+});
