@@ -65,7 +65,7 @@ export const runtimeHarness = {
   async run(x: number[], batch = 1) {
     try {
       const r = await rt!.run(mlpFeeds(x, batch));
-      return { ok: true as const, version: r.version, ep: r.ep, output: Array.from(r.outputs['y']!.data as Float32Array) };
+      return { ok: true as const, version: r.version, ep: r.ep, arm: r.arm, output: Array.from(r.outputs['y']!.data as Float32Array) };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
     }

@@ -95,6 +95,8 @@ describe('baton publish → verify', () => {
       [['unpin'], (m) => expect(m.policy.pinned).toBeUndefined()],
       [['promote'], (m) => expect(m.policy).toMatchObject({ stable: '2.0.0' })],
       [['rollback', '--to', '1.0.0'], (m) => expect(m.policy.stable).toBe('1.0.0')],
+      [['ab', '--arm', 'a=1.0.0:3', '--arm', 'b=2.0.0', '--salt', 'exp-1'], (m) => expect(m.policy.ab).toEqual({ salt: 'exp-1', arms: [{ name: 'a', version: '1.0.0', weight: 3 }, { name: 'b', version: '2.0.0', weight: 1 }] })],
+      [['ab', '--end'], (m) => expect(m.policy.ab).toBeUndefined()],
       [['kill', '2.0.0'], (m) => expect(m.policy.killed).toEqual(['2.0.0'])],
     ];
     let sequence = (await readManifest()).sequence;

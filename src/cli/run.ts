@@ -8,9 +8,9 @@ import { BatonError } from '../errors';
 import { openEnvelope } from '../manifest/envelope';
 import { parseManifestPayload } from '../manifest/schema';
 import { parsePayloadJson, verifyManifest } from '../manifest/verify';
-import type { ExecutionProvider, Manifest, ShadowPolicy } from '../types';
+import type { AbArm, ExecutionProvider, Manifest, ShadowPolicy } from '../types';
 import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs';
-import { kill, pin, PolicyError, promote, rollbackTo, setRolloutPercent, unpin } from '../publish/policy-edit';
+import { endAb, kill, pin, PolicyError, promote, rollbackTo, setRolloutPercent, startAb, unpin } from '../publish/policy-edit';
 import { editPolicy, publish } from '../publish/publish';
 import { readManifestBytes, registryPaths } from '../publish/registry-fs';
 import { verifyRegistry } from '../publish/verify-registry';
@@ -37,6 +37,7 @@ const USAGE = `Usage: baton <command> [options]
   kill     <version>          --registry <dir> --name <n> --key <private.json>
   pin      <version>          --registry <dir> --name <n> --key <private.json>
   unpin                       --registry <dir> --name <n> --key <private.json>
+  ab       --arm <name>=<version>[:<weight>] --arm … [--salt <s>] | --end   (+ --registry --name --key)
   verify   --registry <dir> --name <n> --pub <public.json> [--json]
   status   --registry <dir> --name <n> [--pub <public.json>] [--json]
 
@@ -62,6 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'kill':
       case 'pin':
       case 'unpin':
+      case 'ab':
         return await policyCommand(command, rest, io);
       case 'verify':
         return await verifyCommand(rest, io);
@@ -203,6 +205,12 @@ function shadowOption(p: ReturnType<typeof parse>): { shadow?: ShadowPolicy } {
   return { shadow: { sampleRate, compare, tolerance } };
 }
 
+function parseArm(text: string): AbArm {
+  const m = /^([^=]+)=([^:]+)(?::(\d+(?:\.\d+)?))?$/.exec(text);
+  if (!m) throw new UsageError(`--arm takes <name>=<version>[:<weight>], e.g. a=1.0.0:1; got "${text}"`);
+  return { name: m[1]!, version: m[2]!, weight: m[3] === undefined ? 1 : Number(m[3]) };
+}
+
 function parseEps(text: string): ExecutionProvider[] {
   const eps = text.split(',').map((s) => s.trim());
   for (const ep of eps) if (ep !== 'wasm' && ep !== 'webgpu') throw new UsageError(`--ep takes wasm and/or webgpu; got "${ep}"`);
@@ -211,7 +219,11 @@ function parseEps(text: string): ExecutionProvider[] {
 
 async function policyCommand(command: string, args: readonly string[], io: CliIo): Promise<number> {
   const positional = command === 'kill' || command === 'pin' ? 1 : 0;
-  const p = parse(args, { ...SIGNING, percent: { type: 'string' }, to: { type: 'string' } }, positional);
+  const p = parse(
+    args,
+    { ...SIGNING, percent: { type: 'string' }, to: { type: 'string' }, arm: { type: 'string', multiple: true }, salt: { type: 'string' }, end: { type: 'boolean' } },
+    positional,
+  );
   const target = (): string => {
     const v = p.positionals[0];
     if (!v) throw new UsageError(`baton ${command} <version>: the version is required`);
@@ -240,6 +252,13 @@ async function policyCommand(command: string, args: readonly string[], io: CliIo
     case 'pin': {
       const v = target();
       edit = (m) => pin(m, v);
+      break;
+    }
+    case 'ab': {
+      if (p.list('arm').length === 0 && !args.includes('--end')) throw new UsageError('baton ab needs --arm <name>=<version>[:<weight>] (twice or more) or --end');
+      const arms = p.list('arm').map(parseArm);
+      const salt = p.str('salt') ?? `ab:${crypto.randomUUID()}`;
+      edit = args.includes('--end') ? endAb : (m) => startAb(m, arms, salt);
       break;
     }
     default:
@@ -320,6 +339,7 @@ function describePolicy(m: Manifest): string {
   const parts = [`stable ${p.stable}`];
   if (p.candidate) parts.push(`candidate ${p.candidate.version} at ${p.candidate.percent}%`);
   if (p.pinned) parts.push(`pinned to ${p.pinned}`);
+  if (p.ab) parts.push(`A/B ${p.ab.arms.map((a) => `${a.name}=${a.version}×${a.weight}`).join(' / ')}`);
   if (p.killed.length) parts.push(`killed ${p.killed.join(', ')}`);
   return parts.join(', ');
 }

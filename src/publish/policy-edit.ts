@@ -4,7 +4,7 @@
  * rule is unit-testable. Each returns a new manifest; {@link resign} then bumps the sequence.
  */
 import { FORMAT_VERSION, LIMITS } from '../manifest/schema';
-import type { HealthPolicy, Manifest, Release, RolloutPolicy, ShadowPolicy, VersionId } from '../types';
+import type { AbArm, HealthPolicy, Manifest, Release, RolloutPolicy, ShadowPolicy, VersionId } from '../types';
 
 /** An edit the policy does not allow; the CLI reports it as a usage error. */
 export class PolicyError extends Error {
@@ -112,6 +112,23 @@ export function pin(m: Manifest, version: VersionId): Manifest {
 
 export function unpin(m: Manifest): Manifest {
   const { pinned: _dropped, ...rest } = m.policy;
+  return withPolicy(m, rest);
+}
+
+/** Starts an A/B test: each device is assigned one arm, sticky, by weight. */
+export function startAb(m: Manifest, arms: readonly AbArm[], salt: string): Manifest {
+  if (arms.length < 2) throw new PolicyError('an A/B test needs at least two arms');
+  for (const arm of arms) {
+    requireListed(m, arm.version);
+    if (m.policy.killed.includes(arm.version)) throw new PolicyError(`version ${arm.version} is killed and cannot be an arm`);
+    if (!(arm.weight > 0)) throw new PolicyError(`arm ${arm.name} needs a positive weight`);
+  }
+  if (new Set(arms.map((a) => a.name)).size !== arms.length) throw new PolicyError('arm names must be distinct');
+  return withPolicy(m, { ...m.policy, ab: { salt, arms: [...arms] } });
+}
+
+export function endAb(m: Manifest): Manifest {
+  const { ab: _dropped, ...rest } = m.policy;
   return withPolicy(m, rest);
 }
 

@@ -24,6 +24,17 @@ describe('route', () => {
     expect(route({ policy: p, quarantined: none, candidateBucket: 5000, now: Date.parse('2026-12-01T00:00:00Z') }).serve).toBe('2');
   });
 
+  it('serves the A/B arm of the device bucket, by weight, ahead of a rollout', () => {
+    const p = policy({
+      candidate: { version: '2', percent: 100, salt: 's' },
+      ab: { salt: 'ab', arms: [{ name: 'a', version: '1', weight: 3 }, { name: 'b', version: '3', weight: 1 }] },
+    });
+    expect(route({ policy: p, quarantined: none, candidateBucket: 0, abBucket: 7499 })).toMatchObject({ serve: '1', arm: 'a' });
+    expect(route({ policy: p, quarantined: none, candidateBucket: 0, abBucket: 7500 })).toMatchObject({ serve: '3', arm: 'b' });
+    // An arm that cannot be served (quarantined here) leaves the device to the rollout, with no arm.
+    expect(route({ policy: p, quarantined: new Set(['3']), candidateBucket: 0, abBucket: 9000 })).toEqual({ serve: '2', hold: ['2', '1'] });
+  });
+
   it('never serves a quarantined or killed candidate', () => {
     const p = policy({ candidate: { version: '2', percent: 100, salt: 's' } });
     expect(route({ policy: p, quarantined: new Set(['2']), candidateBucket: 0 }).serve).toBe('1');

@@ -13,6 +13,8 @@ export interface RunOutput {
   readonly version: VersionId;
   /** The execution provider that ran it. */
   readonly ep: ExecutionProvider;
+  /** The A/B arm it was served under, when an A/B test decides what this device serves. */
+  readonly arm?: string;
 }
 
 // A type alias, not an interface: mitt needs an index-signature-compatible record.
@@ -47,6 +49,8 @@ export interface RuntimeStatus {
   };
   /** A version being loaded and warmed beside the live one. */
   readonly preparing?: VersionId;
+  /** The A/B arm this device is in (sticky: from its persisted id and the test's salt). */
+  readonly arm?: string;
   /** The version a trial replaced, still loaded so a rollback is instant. */
   readonly fallback?: VersionId;
   /** A candidate running unseen beside the live version, and how often it agreed. */

@@ -10,8 +10,7 @@ import { BatonError, isBatonError } from '../errors';
 import { createHealthMonitor, outputsFinite } from '../health/monitor';
 import type { Verdict } from '../health/verdict';
 import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import { deviceBucket } from '../router/bucket';
-import { route } from '../router/route';
+import { routeDevice } from '../router/device-route';
 import type { Release, VersionId } from '../types';
 import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages';
 import { createPageUpdateClient } from '../update/page-client';
@@ -65,6 +64,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   let since = 0;
   let preparing: VersionId | undefined;
   let localPin: VersionId | undefined;
+  /** The A/B arm this device is in, when an A/B test decides what it serves. */
+  let arm: { readonly name: string; readonly version: VersionId } | undefined;
   let lastStatus: ModelStatus | undefined;
   let lastError: BatonError | undefined;
   let disposed = false;
@@ -188,14 +189,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     const policy = st.manifest.policy;
     const ready = new Map(st.versions.filter((v) => v.state === 'ready').map((v) => [v.version, v.release]));
     const quarantined = new Set(st.versions.filter((v) => v.state === 'quarantined').map((v) => v.version));
-    const salt = policy.candidate?.salt;
-    const r = route({
-      policy,
-      quarantined,
-      now: Date.now(),
-      ...(localPin === undefined ? {} : { localPin }),
-      ...(salt === undefined ? {} : { candidateBucket: await deviceBucket(st.deviceId, salt) }),
-    });
+    const r = await routeDevice(policy, st.deviceId, { quarantined, now: Date.now(), ...(localPin === undefined ? {} : { localPin }) });
+    arm = r.arm === undefined ? undefined : { name: r.arm, version: r.serve };
     const servable = (v: VersionId) => ready.has(v) && !quarantined.has(v) && !policy.killed.includes(v);
     await shadow.sync(r.shadow !== undefined && servable(r.shadow) ? ready.get(r.shadow) : undefined, policy.candidate?.shadow);
     let target: VersionId | undefined = r.serve;
@@ -327,7 +322,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       if (sampled) shadow.after(sampled, result.outputs);
       const outputs: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(result.outputs)) outputs[name] = new Tensor(t.type as never, t.data as never, t.dims as number[]);
-      return { outputs, version: slot.version, ep: result.ep };
+      return { outputs, version: slot.version, ep: result.ep, ...(arm && slot.version === arm.version ? { arm: arm.name } : {}) };
     },
     status(): RuntimeStatus {
       return {
@@ -335,6 +330,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         ...(live ? { serving: { version: live.version, ep: live.load.ep, sinceMs: performance.now() - since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } } : {}),
         ...(preparing ? { preparing } : {}),
         ...(fallback ? { fallback: fallback.version } : {}),
+        ...(arm ? { arm: arm.name } : {}),
         ...(shadow.status() ? { shadow: shadow.status()! } : {}),
         ...(health.trial ? { trial: { ...health.trial, ...health.stats(health.trial.version, healthPolicy()) } } : {}),
         ...(localPin ? { pinned: localPin } : {}),

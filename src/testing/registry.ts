@@ -44,7 +44,7 @@ export interface TestRegistry {
   dispose(): Promise<void>;
 }
 
-const SIGNED = new Set(['publish', 'rollout', 'promote', 'rollback', 'kill', 'pin', 'unpin']);
+const SIGNED = new Set(['publish', 'rollout', 'promote', 'rollback', 'kill', 'pin', 'unpin', 'ab']);
 
 export async function createTestRegistry(opts: { appDir?: string; crossOriginIsolation?: boolean } = {}): Promise<TestRegistry> {
   const root = await mkdtemp(join(tmpdir(), 'baton-registry-'));

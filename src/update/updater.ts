@@ -14,8 +14,8 @@ import type { Sleep } from '../download/retry';
 import { MAX_ENVELOPE_BYTES, openEnvelope } from '../manifest/envelope';
 import { parseManifestPayload } from '../manifest/schema';
 import { parsePayloadJson, verifyManifest } from '../manifest/verify';
-import { deviceBucket, newDeviceId } from '../router/bucket';
-import { route } from '../router/route';
+import { newDeviceId } from '../router/bucket';
+import { routeDevice } from '../router/device-route';
 import { idbChunkStore } from '../store/chunks';
 import type { BatonDb, ModelRecord } from '../store/db';
 import { collectGarbage } from '../store/gc';
@@ -76,13 +76,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
 
   /** Versions the policy wants on this device, the one to serve first. */
   async function targets(manifest: Manifest, config: ModelConfig, quarantined: ReadonlySet<string>): Promise<Release[]> {
-    const salt = manifest.policy.candidate?.salt;
-    const { hold } = route({
-      policy: manifest.policy,
-      quarantined,
-      now: now(),
-      ...(salt === undefined ? {} : { candidateBucket: await deviceBucket(await deviceId(config), salt) }),
-    });
+    const { hold } = await routeDevice(manifest.policy, await deviceId(config), { quarantined, now: now() });
     return hold.map((v) => manifest.versions.find((r) => r.version === v)!);
   }
 
