@@ -7,6 +7,7 @@ import { signManifest } from '../manifest/sign';
 import { FORMAT_VERSION } from '../manifest/schema';
 import { chunkBytes } from '../publish/chunk';
 import { DEFAULT_HEALTH } from '../publish/policy-edit';
+import { sampleRelease } from './sample-manifest';
 import type { Manifest, PrivateKeyJson, PublicKeyJson, Release, RolloutPolicy } from '../types';
 
 export const BASE = 'https://registry.test/models/mlp';
@@ -55,19 +56,14 @@ export async function createMemoryRegistry(): Promise<MemoryRegistry> {
     async release(version, bytes, chunkSize = 64, extra = {}) {
       const file = await chunkBytes(bytes, chunkSize);
       for (const c of file.chunks) files.set(`${new URL(BASE).pathname}/chunks/${c.sha256}`, c.bytes.slice());
-      return {
-        version,
+      // The sample release's interface and compatibility, with this file's real chunks.
+      return sampleRelease(version, {
         size: file.size,
         sha256: file.sha256,
         chunkSize,
         chunks: file.chunks.map(({ sha256, size }) => ({ sha256, size })),
-        inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }],
-        outputs: [{ name: 'y', type: 'float32', shape: ['batch', 2] }],
-        opsets: [{ domain: '', version: 17 }],
-        compat: { onnxruntimeWeb: '>=1.13.0 <2', executionProviders: ['wasm', 'webgpu'] },
-        publishedAt: '2026-01-01T00:00:00.000Z',
         ...extra,
-      };
+      });
     },
     async publish(releases, policy, extra = {}) {
       sequence++;
