@@ -32,7 +32,7 @@ describe('outputsAgree', () => {
 
 describe('judgeShadow', () => {
   const policy = { ...DEFAULT_HEALTH, minRequests: 30, minShadowAgreement: 0.95 };
-  const stats = (n: number, disagreements: number) => ({ n, errors: disagreements, errorRate: disagreements / n, p50: 0, p95: 0, p99: 0 });
+  const stats = (n: number, disagreements: number) => ({ n, errors: disagreements, errorRate: disagreements / n, p50: 0, p95: 0, p99: 0, p95Older: 0, p95Newer: 0 });
 
   it('waits for the minimum sample, rejects a candidate that agrees too rarely, keeps one that agrees', () => {
     expect(judgeShadow(stats(29, 29), policy)).toBeUndefined();

@@ -3,7 +3,16 @@ import { DEFAULT_HEALTH } from '../publish/policy-edit';
 import { judge, wilson } from './verdict';
 import { SlidingWindow, type WindowStats } from './window';
 
-const stats = (n: number, errors: number, p95 = 1): WindowStats => ({ n, errors, errorRate: n ? errors / n : 0, p50: p95 / 2, p95, p99: p95 });
+const stats = (n: number, errors: number, p95 = 1, halves: readonly [number, number] = [p95, p95]): WindowStats => ({
+  n,
+  errors,
+  errorRate: n ? errors / n : 0,
+  p50: p95 / 2,
+  p95,
+  p99: p95,
+  p95Older: halves[0],
+  p95Newer: halves[1],
+});
 
 describe('wilson', () => {
   it('matches reference values and stays inside [0, 1]', () => {
@@ -49,6 +58,19 @@ describe('judge', () => {
     expect(judge({ candidate: stats(120, 0, 1.5), baseline: stats(120, 0, 0.5), served: 50 }, policy).kind).toBe('continue');
   });
 
+  it('does not roll back on a burst of slow requests confined to one half of the window', () => {
+    // The switch's own transient: slow first half, normal second half.
+    expect(judge({ candidate: stats(120, 0, 11, [11, 2.5]), baseline: stats(200, 0, 2.5), served: 50 }, policy).kind).toBe('continue');
+    // A pause late in the trial.
+    expect(judge({ candidate: stats(120, 0, 11, [2.5, 11]), baseline: stats(200, 0, 2.5), served: 50 }, policy).kind).toBe('continue');
+    // Slow throughout: rolled back, with both halves in the figures.
+    expect(judge({ candidate: stats(120, 0, 11, [10, 12]), baseline: stats(200, 0, 2.5), served: 120 }, policy)).toMatchObject({
+      kind: 'rollback',
+      reason: 'latency',
+      figures: { p95Older: 10, p95Newer: 12, baselineP95: 2.5 },
+    });
+  });
+
   it('promotes a healthy candidate after enough requests', () => {
     expect(judge({ candidate: stats(100, 0), baseline: stats(100, 0), served: 100 }, policy)).toEqual({ kind: 'promote', served: 100 });
   });
@@ -68,5 +90,11 @@ describe('SlidingWindow', () => {
     for (let i = 1; i <= 100; i++) w.add({ ok: true, latencyMs: i, at: 0 });
     w.add({ ok: false, latencyMs: 5000, at: 0 });
     expect(w.stats(0)).toMatchObject({ p50: 51, p95: 96, p99: 100 });
+  });
+
+  it('reports the p95 of the older and the newer half separately', () => {
+    const w = new SlidingWindow(1000, 1e9);
+    for (let i = 0; i < 100; i++) w.add({ ok: true, latencyMs: i < 50 ? 20 : 1, at: i });
+    expect(w.stats(100)).toMatchObject({ p95Older: 20, p95Newer: 1, p95: 20 });
   });
 });

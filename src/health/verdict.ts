@@ -16,6 +16,14 @@ export const MIN_LATENCY_DELTA_MS = 5;
 /** A p95 over fewer samples is one of its few largest values, i.e. one scheduler hiccup. */
 export const MIN_LATENCY_SAMPLES = 100;
 
+/*
+ * A latency rollback also needs the slowdown in *both* chronological halves of the candidate's
+ * window. A burst of slow requests (the switch's own transient, a GC pause, another process
+ * taking the cores) fills one half and inflates the whole window's p95; a slower model is slow
+ * throughout. Measured: without this, about 1 swap in 4 under load on a 2-core machine was
+ * rolled back for a transient in its first ~50 requests.
+ */
+
 /** z for a one-sided 95 % bound. */
 const Z = 1.6449;
 
@@ -76,13 +84,19 @@ export function judge({ candidate, baseline, served }: TrialFigures, policy: Hea
       candidate.n >= MIN_LATENCY_SAMPLES &&
       baseline.n >= MIN_LATENCY_SAMPLES &&
       baseline.p95 > 0 &&
-      candidate.p95 > policy.maxP95Ratio * baseline.p95 &&
-      candidate.p95 - baseline.p95 > MIN_LATENCY_DELTA_MS
+      [candidate.p95Older, candidate.p95Newer].every((p95) => p95 > policy.maxP95Ratio * baseline.p95 && p95 - baseline.p95 > MIN_LATENCY_DELTA_MS)
     ) {
       return {
         kind: 'rollback',
         reason: 'latency',
-        figures: { p95: candidate.p95, baselineP95: baseline.p95, ratio: candidate.p95 / baseline.p95, requests: candidate.n },
+        figures: {
+          p95: candidate.p95,
+          p95Older: candidate.p95Older,
+          p95Newer: candidate.p95Newer,
+          baselineP95: baseline.p95,
+          ratio: candidate.p95 / baseline.p95,
+          requests: candidate.n,
+        },
       };
     }
   }

@@ -5,7 +5,7 @@
 export interface Outcome {
   readonly ok: boolean;
   readonly latencyMs: number;
-  /** When it finished (ms, the runtime's clock). */
+  /** When it finished (epoch ms, so a window persisted across a reload still ages right). */
   readonly at: number;
 }
 
@@ -16,6 +16,9 @@ export interface WindowStats {
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
+  /** p95 of the older and of the newer half of the successful requests (chronological). */
+  readonly p95Older: number;
+  readonly p95Newer: number;
 }
 
 export class SlidingWindow {
@@ -42,11 +45,29 @@ export class SlidingWindow {
     }
   }
 
+  /** The outcomes still in the count window, oldest first (a copy). */
+  entries(): Outcome[] {
+    return this.items.slice(this.start);
+  }
+
   stats(now: number): WindowStats {
     const live = this.items.slice(this.start).filter((o) => now - o.at <= this.maxAgeMs);
     const errors = live.filter((o) => !o.ok).length;
-    const latencies = live.filter((o) => o.ok).map((o) => o.latencyMs).sort((a, b) => a - b);
-    const q = (p: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!);
-    return { n: live.length, errors, errorRate: live.length === 0 ? 0 : errors / live.length, p50: q(0.5), p95: q(0.95), p99: q(0.99) };
+    const inOrder = live.filter((o) => o.ok).map((o) => o.latencyMs);
+    const half = Math.floor(inOrder.length / 2);
+    const latencies = sorted(inOrder);
+    return {
+      n: live.length,
+      errors,
+      errorRate: live.length === 0 ? 0 : errors / live.length,
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      p99: quantile(latencies, 0.99),
+      p95Older: quantile(sorted(inOrder.slice(0, half)), 0.95),
+      p95Newer: quantile(sorted(inOrder.slice(half)), 0.95),
+    };
   }
 }
+
+const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+const quantile = (ascending: readonly number[], p: number) => (ascending.length === 0 ? 0 : ascending[Math.min(ascending.length - 1, Math.floor(p * ascending.length))]!);
