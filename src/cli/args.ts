@@ -47,3 +47,20 @@ export function formatBytes(n: number): string {
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
+
+/**
+ * A rolling-schedule stage: `<percent>[@<ISO time | +duration>][/<runs>runs]`, e.g. `1`,
+ * `10@+1d`, `50@2026-12-02T00:00:00Z/100runs`. A `+duration` counts from `now`.
+ */
+export function parseStage(text: string, now: number): { percent: number; after?: string; minHealthyRuns?: number } {
+  const m = /^([^@/]+)(?:@([^/]+))?(?:\/(\d+)runs)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--stage takes <percent>[@<time|+duration>][/<runs>runs], e.g. 10@+1d or 50@2026-12-02T00:00:00Z/100runs; got "${text}"`);
+  const percent = parsePercent('stage', m[1]!);
+  let after: string | undefined;
+  if (m[2] !== undefined) {
+    const at = m[2].startsWith('+') ? now + parseDuration('stage', m[2].slice(1)) : Date.parse(m[2]);
+    if (Number.isNaN(at)) throw new UsageError(`--stage: "${m[2]}" is neither an ISO time nor +<duration>`);
+    after = new Date(at).toISOString();
+  }
+  return { percent, ...(after === undefined ? {} : { after }), ...(m[3] === undefined ? {} : { minHealthyRuns: Number(m[3]) }) };
+}

@@ -91,6 +91,16 @@ describe('baton publish → verify', () => {
   it('changes the policy with rollout, pin, unpin, promote, kill and rollback, each re-signed with sequence + 1', async () => {
     const steps: [string[], (m: Manifest) => void][] = [
       [['rollout', '--percent', '50'], (m) => expect(m.policy.candidate?.percent).toBe(50)],
+      [
+        ['rollout', '--stage', '1', '--stage', '10@+1d', '--stage', '50@2030-01-02T00:00:00Z/100runs'],
+        (m) =>
+          expect(m.policy.candidate).toMatchObject({
+            percent: 50,
+            stages: [{ percent: 1 }, { percent: 10, after: new Date(T0 + 86_400_000).toISOString() }, { percent: 50, after: '2030-01-02T00:00:00.000Z', minHealthyRuns: 100 }],
+          }),
+      ],
+      [['rollout', '--no-stages'], (m) => expect(m.policy.candidate?.stages).toBeUndefined()],
+      [['health', '--promote-after', '50', '--window', '90s', '--max-p95-ratio', '3'], (m) => expect(m.policy.health).toMatchObject({ promoteAfterRequests: 50, windowMs: 90_000, maxP95Ratio: 3, minRequests: 30 })],
       [['pin', '2.0.0'], (m) => expect(m.policy.pinned).toBe('2.0.0')],
       [['unpin'], (m) => expect(m.policy.pinned).toBeUndefined()],
       [['promote'], (m) => expect(m.policy).toMatchObject({ stable: '2.0.0' })],
@@ -231,6 +241,10 @@ describe('bad arguments exit with code 2 and a message', () => {
     [['publish', 'm.onnx', '--chunk-size', 'lots', '--name', 'a', '--version', '1', '--registry', '/tmp/r', '--key', 'k']],
     [['verify', '--registry', '/tmp/r', '--name', 'mlp']],
     [['keygen', '--out', '/tmp/x', '--bogus']],
+    [['rollout', '--stage', '10@yesterday', '--registry', '/tmp/r', '--name', 'mlp', '--key', 'k']],
+    [['rollout', '--registry', '/tmp/r', '--name', 'mlp', '--key', 'k']],
+    [['health', '--registry', '/tmp/r', '--name', 'mlp', '--key', 'k']],
+    [['health', '--promote-after', 'many', '--registry', '/tmp/r', '--name', 'mlp', '--key', 'k']],
   ])('%j', async (argv) => {
     const { code, stderr } = await baton(...argv);
     expect(code).toBe(2);

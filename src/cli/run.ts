@@ -8,13 +8,13 @@ import { BatonError } from '../errors';
 import { openEnvelope } from '../manifest/envelope';
 import { parseManifestPayload } from '../manifest/schema';
 import { parsePayloadJson, verifyManifest } from '../manifest/verify';
-import type { AbArm, ExecutionProvider, Manifest, ShadowPolicy } from '../types';
+import type { AbArm, ExecutionProvider, HealthPolicy, Manifest, ShadowPolicy } from '../types';
 import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs';
-import { endAb, kill, pin, PolicyError, promote, rollbackTo, setRolloutPercent, startAb, unpin } from '../publish/policy-edit';
+import { endAb, kill, pin, PolicyError, promote, rollbackTo, setHealth, setRolloutPercent, setStages, startAb, unpin } from '../publish/policy-edit';
 import { editPolicy, publish } from '../publish/publish';
 import { readManifestBytes, registryPaths } from '../publish/registry-fs';
 import { verifyRegistry } from '../publish/verify-registry';
-import { formatBytes, parseDuration, parsePercent, parseSize, table, UsageError } from './args';
+import { formatBytes, parseDuration, parsePercent, parseSize, parseStage, table, UsageError } from './args';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -31,7 +31,9 @@ const USAGE = `Usage: baton <command> [options]
            [--rollout <percent>] [--chunk-size <bytes|4MiB>] [--expires <30d>]
            [--ort-range <semver range>] [--ep wasm,webgpu] [--salt <s>] [--json]
            [--shadow <share 0-1> [--shadow-compare max-abs-diff|argmax] [--shadow-tolerance <t>]]
-  rollout  --percent <p>      --registry <dir> --name <n> --key <private.json>
+  rollout  --percent <p> | --stage <p>[@<time|+duration>][/<n>runs] … | --no-stages   (+ --registry --name --key)
+  health   [--promote-after <n>] [--min-requests <n>] [--window-requests <n>] [--window <90s>]
+           [--max-error-increase <0-1>] [--max-p95-ratio <k>] [--min-shadow-agreement <0-1>]   (+ --registry --name --key)
   promote                     --registry <dir> --name <n> --key <private.json>
   rollback --to <version>     --registry <dir> --name <n> --key <private.json>
   kill     <version>          --registry <dir> --name <n> --key <private.json>
@@ -64,6 +66,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'pin':
       case 'unpin':
       case 'ab':
+      case 'health':
         return await policyCommand(command, rest, io);
       case 'verify':
         return await verifyCommand(rest, io);
@@ -205,6 +208,29 @@ function shadowOption(p: ReturnType<typeof parse>): { shadow?: ShadowPolicy } {
   return { shadow: { sampleRate, compare, tolerance } };
 }
 
+const HEALTH_FLAGS = ['promote-after', 'min-requests', 'window-requests', 'window', 'max-error-increase', 'max-p95-ratio', 'min-shadow-agreement'] as const;
+
+function healthOptions(p: ReturnType<typeof parse>): Partial<HealthPolicy> {
+  const num = (flag: string): number | undefined => {
+    const text = p.str(flag);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number; got "${text}"`);
+    return n;
+  };
+  const window = p.str('window');
+  const entries: [keyof HealthPolicy, number | undefined][] = [
+    ['promoteAfterRequests', num('promote-after')],
+    ['minRequests', num('min-requests')],
+    ['windowRequests', num('window-requests')],
+    ['windowMs', window === undefined ? undefined : parseDuration('window', window)],
+    ['maxErrorRateIncrease', num('max-error-increase')],
+    ['maxP95Ratio', num('max-p95-ratio')],
+    ['minShadowAgreement', num('min-shadow-agreement')],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+}
+
 function parseArm(text: string): AbArm {
   const m = /^([^=]+)=([^:]+)(?::(\d+(?:\.\d+)?))?$/.exec(text);
   if (!m) throw new UsageError(`--arm takes <name>=<version>[:<weight>], e.g. a=1.0.0:1; got "${text}"`);
@@ -221,7 +247,17 @@ async function policyCommand(command: string, args: readonly string[], io: CliIo
   const positional = command === 'kill' || command === 'pin' ? 1 : 0;
   const p = parse(
     args,
-    { ...SIGNING, percent: { type: 'string' }, to: { type: 'string' }, arm: { type: 'string', multiple: true }, salt: { type: 'string' }, end: { type: 'boolean' } },
+    {
+      ...SIGNING,
+      percent: { type: 'string' },
+      stage: { type: 'string', multiple: true },
+      'no-stages': { type: 'boolean' },
+      to: { type: 'string' },
+      arm: { type: 'string', multiple: true },
+      salt: { type: 'string' },
+      end: { type: 'boolean' },
+      ...Object.fromEntries(HEALTH_FLAGS.map((f) => [f, { type: 'string' as const }])),
+    },
     positional,
   );
   const target = (): string => {
@@ -232,8 +268,21 @@ async function policyCommand(command: string, args: readonly string[], io: CliIo
   let edit: (m: Manifest) => Manifest;
   switch (command) {
     case 'rollout': {
-      const percent = parsePercent('percent', p.required('percent'));
-      edit = (m) => setRolloutPercent(m, percent);
+      const now = io.now?.() ?? Date.now();
+      const stages = p.list('stage').map((text) => parseStage(text, now));
+      const percent = p.str('percent');
+      if (percent === undefined && stages.length === 0 && !args.includes('--no-stages')) throw new UsageError('baton rollout needs --percent, --stage or --no-stages');
+      edit = (m) => {
+        let next = percent === undefined ? m : setRolloutPercent(m, parsePercent('percent', percent));
+        if (stages.length > 0) next = setRolloutPercent(setStages(next, stages), stages.at(-1)!.percent);
+        return args.includes('--no-stages') ? setStages(next, []) : next;
+      };
+      break;
+    }
+    case 'health': {
+      const health = healthOptions(p);
+      if (Object.keys(health).length === 0) throw new UsageError(`baton health needs at least one of ${HEALTH_FLAGS.map((f) => `--${f}`).join(', ')}`);
+      edit = (m) => setHealth(m, health);
       break;
     }
     case 'promote':
@@ -337,7 +386,10 @@ function roleOf(m: Manifest, version: string): string {
 function describePolicy(m: Manifest): string {
   const p = m.policy;
   const parts = [`stable ${p.stable}`];
-  if (p.candidate) parts.push(`candidate ${p.candidate.version} at ${p.candidate.percent}%`);
+  if (p.candidate) {
+    const stages = p.candidate.stages?.map((s) => `${s.percent}%${s.after ? `@${s.after}` : ''}${s.minHealthyRuns ? `/${s.minHealthyRuns}runs` : ''}`);
+    parts.push(`candidate ${p.candidate.version} at ${stages ? `stages ${stages.join(' → ')}` : `${p.candidate.percent}%`}`);
+  }
   if (p.pinned) parts.push(`pinned to ${p.pinned}`);
   if (p.ab) parts.push(`A/B ${p.ab.arms.map((a) => `${a.name}=${a.version}×${a.weight}`).join(' / ')}`);
   if (p.killed.length) parts.push(`killed ${p.killed.join(', ')}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifestPayload } from '../manifest/schema';
 import { sampleManifest, sampleRelease } from '../testing/sample-manifest';
 import type { Manifest } from '../types';
-import { addRelease, kill, pin, PolicyError, promote, resign, rollbackTo, setRolloutPercent, unpin } from './policy-edit';
+import { addRelease, kill, pin, PolicyError, promote, resign, rollbackTo, setHealth, setRolloutPercent, setStages, unpin } from './policy-edit';
 
 /** Every edit must leave a manifest a device would accept. */
 const valid = (m: Manifest) => parseManifestPayload(resign(m, Date.parse('2026-01-02T00:00:00Z')));
@@ -67,5 +67,26 @@ describe('policy edits', () => {
     expect(m.versions[0]!.version).toBe('0.0.0'); // the stable version is never dropped
     expect(m.versions.at(-1)!.version).toBe('0.0.260');
     valid(m);
+  });
+
+  it('gives the candidate a schedule whose stages only grow, and drops it again', () => {
+    const m = valid(addRelease(sampleManifest(), sampleRelease('3.0.0'), { name: 'mlp', salt: 's3', rolloutPercent: 1 }));
+    const staged = valid(setStages(m, [{ percent: 1 }, { percent: 10, after: '2026-12-01T00:00:00Z' }, { percent: 100, minHealthyRuns: 50 }]));
+    expect(staged.policy.candidate?.stages).toHaveLength(3);
+    expect(() => setStages(m, [{ percent: 50 }, { percent: 10 }])).toThrow(/only grow/);
+    expect(() => setStages(m, [{ percent: 10, after: 'soon' }])).toThrow(PolicyError);
+    expect(() => setStages(m, [{ percent: 10, minHealthyRuns: 1.5 }])).toThrow(PolicyError);
+    expect(() => setStages(promote(m), [{ percent: 10 }])).toThrow(/no candidate/);
+    expect(valid(setStages(staged, [])).policy.candidate?.stages).toBeUndefined();
+  });
+
+  it('changes the health gates it names and refuses gates no device could apply', () => {
+    const m = sampleManifest();
+    const next = valid(setHealth(m, { promoteAfterRequests: 40, minRequests: 10 }));
+    expect(next.policy.health).toEqual({ ...m.policy.health, promoteAfterRequests: 40, minRequests: 10 });
+    expect(() => setHealth(m, { maxErrorRateIncrease: 2 })).toThrow(PolicyError);
+    expect(() => setHealth(m, { maxP95Ratio: 0.5 })).toThrow(PolicyError);
+    expect(() => setHealth(m, { windowMs: 0.5 })).toThrow(PolicyError);
+    expect(() => setHealth(m, { minRequests: 500, windowRequests: 100 })).toThrow(/cannot exceed/);
   });
 });

@@ -4,7 +4,7 @@
  * rule is unit-testable. Each returns a new manifest; {@link resign} then bumps the sequence.
  */
 import { FORMAT_VERSION, LIMITS } from '../manifest/schema';
-import type { AbArm, HealthPolicy, Manifest, Release, RolloutPolicy, ShadowPolicy, VersionId } from '../types';
+import type { AbArm, HealthPolicy, Manifest, Release, RolloutPolicy, RolloutStage, ShadowPolicy, VersionId } from '../types';
 
 /** An edit the policy does not allow; the CLI reports it as a usage error. */
 export class PolicyError extends Error {
@@ -69,6 +69,37 @@ export function setRolloutPercent(m: Manifest, percent: number): Manifest {
   const candidate = m.policy.candidate;
   if (!candidate) throw new PolicyError('there is no candidate version to roll out; publish one first');
   return withPolicy(m, { ...m.policy, candidate: { ...candidate, percent: checkPercent(percent) } });
+}
+
+/**
+ * Gives the candidate a rolling schedule (empty: back to its plain percentage). Stages must not
+ * shrink: a device that adopted the candidate at one stage is never dropped by a later one.
+ */
+export function setStages(m: Manifest, stages: readonly RolloutStage[]): Manifest {
+  const candidate = m.policy.candidate;
+  if (!candidate) throw new PolicyError('there is no candidate version to schedule; publish one first');
+  if (stages.length > LIMITS.stages) throw new PolicyError(`at most ${LIMITS.stages} stages`);
+  stages.forEach((stage, i) => {
+    checkPercent(stage.percent);
+    if (stage.after !== undefined && Number.isNaN(Date.parse(stage.after))) throw new PolicyError(`stage ${i + 1}: "${stage.after}" is not a time`);
+    if (stage.minHealthyRuns !== undefined && !(Number.isSafeInteger(stage.minHealthyRuns) && stage.minHealthyRuns >= 0)) throw new PolicyError(`stage ${i + 1}: healthy runs must be a whole number ≥ 0`);
+    if (i > 0 && stage.percent < stages[i - 1]!.percent) throw new PolicyError(`stage ${i + 1} (${stage.percent} %) is below stage ${i} (${stages[i - 1]!.percent} %): stages only grow`);
+  });
+  const { stages: _dropped, ...rest } = candidate;
+  return withPolicy(m, { ...m.policy, candidate: stages.length === 0 ? rest : { ...rest, stages: [...stages] } });
+}
+
+/** Changes the health gates devices apply to a version on trial (unnamed gates keep their values). */
+export function setHealth(m: Manifest, health: Partial<HealthPolicy>): Manifest {
+  const next = { ...m.policy.health, ...health };
+  const whole = (n: number) => Number.isSafeInteger(n) && n >= 1;
+  if (!whole(next.windowRequests) || !whole(next.minRequests) || !whole(next.promoteAfterRequests)) throw new PolicyError('window, minimum and promotion request counts must be whole numbers ≥ 1');
+  if (next.windowRequests > 1_000_000) throw new PolicyError('the window holds at most 1 000 000 requests');
+  if (!whole(next.windowMs)) throw new PolicyError('the window must last a whole number of ms ≥ 1');
+  if (!(next.maxErrorRateIncrease >= 0 && next.maxErrorRateIncrease <= 1) || !(next.minShadowAgreement >= 0 && next.minShadowAgreement <= 1)) throw new PolicyError('rates are fractions between 0 and 1');
+  if (!(next.maxP95Ratio >= 1)) throw new PolicyError('the p95 ratio must be ≥ 1');
+  if (next.minRequests > next.windowRequests) throw new PolicyError(`the minimum sample (${next.minRequests}) cannot exceed the window (${next.windowRequests})`);
+  return withPolicy(m, { ...m.policy, health: next });
 }
 
 /** Makes the candidate the stable version for every device. */

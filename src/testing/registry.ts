@@ -44,7 +44,7 @@ export interface TestRegistry {
   dispose(): Promise<void>;
 }
 
-const SIGNED = new Set(['publish', 'rollout', 'promote', 'rollback', 'kill', 'pin', 'unpin', 'ab']);
+const SIGNED = new Set(['publish', 'rollout', 'promote', 'rollback', 'kill', 'pin', 'unpin', 'ab', 'health']);
 
 export async function createTestRegistry(opts: { appDir?: string; crossOriginIsolation?: boolean } = {}): Promise<TestRegistry> {
   const root = await mkdtemp(join(tmpdir(), 'baton-registry-'));
