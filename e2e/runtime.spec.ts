@@ -52,6 +52,11 @@ test('serves v1, then switches to v2 between requests under continuous load: non
   // publish; the runtime finds, downloads, loads, warms and switches with the load running.
   await page.evaluate((x) => window.harness.rt.startLoad(x, 5), X);
   await expect.poll(() => page.evaluate(() => window.harness.rt.loadCompleted())).toBeGreaterThanOrEqual(650);
+  // This test is about the switch, not the latency gate (unit-tested in src/health): v2's p95 is
+  // compared with v1's from before the swap, and a neighbour taking the 2 cores meanwhile (the
+  // other test worker) can triple it. A wide gate keeps that noise from rolling v2 back here.
+  const gate = await registry.cli('health', '--name', 'mlp', '--max-p95-ratio', '50');
+  expect(gate.code, gate.stderr).toBe(0);
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
   // The swap window starts when the device starts the update (publishing is the server's work).
   const [publishedAt, update] = await page.evaluate(async () => [performance.now(), await window.harness.rt.checkForUpdate()] as const);

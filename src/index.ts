@@ -8,6 +8,7 @@ export type { Feeds, TensorLike, TensorData, WorkerInfo } from './worker/protoco
 export type { ModelInterface, DownloadSettings, RetrySettings } from './update/config';
 export type { CheckResult, ModelStatus, UpdateEvent } from './update/messages';
 export type { DownloadProgress } from './download/download-release';
+export type { RolloutState, TrialState, RolloutDecision } from './rollout/reduce';
 export { BatonError, isBatonError } from './errors';
 export type { BatonErrorCode, BatonErrorWire } from './errors';
 export { verifyManifest } from './manifest/verify';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidatePolicy } from '../types';
-import { currentPercent } from './schedule';
+import { currentPercent, nextStageAt } from './schedule';
 
 const t = (iso: string) => Date.parse(iso);
 const candidate: CandidatePolicy = {
@@ -34,5 +34,12 @@ describe('currentPercent', () => {
 
   it('is 0 before the first stage opens', () => {
     expect(currentPercent({ ...candidate, stages: [{ percent: 5, after: '2027-01-01T00:00:00Z' }] }, { now: t('2026-12-01T00:00:00Z') })).toBe(0);
+  });
+
+  it('says when the next time-based stage opens, so the device can re-route then', () => {
+    expect(nextStageAt(candidate, t('2026-11-30T00:00:00Z'))).toBe(t('2026-12-01T00:00:00Z'));
+    expect(nextStageAt(candidate, t('2026-12-01T00:00:00Z'))).toBeGreaterThan(t('2026-12-01T00:00:00Z'));
+    expect(nextStageAt(candidate, t('2027-01-01T00:00:00Z'))).toBeUndefined();
+    expect(nextStageAt({ ...candidate, stages: undefined }, 0)).toBeUndefined();
   });
 });

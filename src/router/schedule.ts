@@ -24,3 +24,13 @@ export function currentPercent(candidate: CandidatePolicy, { now, healthyRuns = 
   }
   return percent;
 }
+
+/** When the next time-based stage starts (epoch ms), if one is still ahead of `now`. */
+export function nextStageAt(candidate: CandidatePolicy, now: number): number | undefined {
+  let next: number | undefined;
+  for (const stage of candidate.stages ?? []) {
+    const at = stage.after === undefined ? NaN : Date.parse(stage.after);
+    if (at > now && (next === undefined || at < next)) next = at;
+  }
+  return next;
+}

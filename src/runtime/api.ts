@@ -2,6 +2,7 @@
 import type { Tensor } from 'onnxruntime-common';
 import type { BatonError, BatonErrorWire } from '../errors';
 import type { DownloadProgress } from '../download/download-release';
+import type { RolloutState, TrialState } from '../rollout/reduce';
 import type { ExecutionProvider, VersionId } from '../types';
 import type { CheckResult, ModelStatus } from '../update/messages';
 import type { Feeds, WorkerInfo } from '../worker/protocol';
@@ -55,8 +56,10 @@ export interface RuntimeStatus {
   readonly fallback?: VersionId;
   /** A candidate running unseen beside the live version, and how often it agreed. */
   readonly shadow?: { readonly version: VersionId; readonly n: number; readonly agreement: number };
-  /** The version on trial, what it replaced, and its health window so far. */
-  readonly trial?: { readonly version: VersionId; readonly baseline?: VersionId; readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p95?: number };
+  /** The version on trial, what it replaced, how far it got, and its health window so far. */
+  readonly trial?: TrialState & { readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p50?: number; readonly p95?: number; readonly p99?: number };
+  /** This device's rollout state (persisted): phase, promotions, healthy runs, recent decisions. */
+  readonly rollout: RolloutState;
   /** A version pinned on this device with `rt.pin`. */
   readonly pinned?: VersionId;
   /** The idle worker that will host the next version. */

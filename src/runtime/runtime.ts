@@ -7,10 +7,13 @@
 import mitt from 'mitt';
 import { Tensor } from 'onnxruntime-common';
 import { BatonError, isBatonError } from '../errors';
-import { createHealthMonitor, outputsFinite } from '../health/monitor';
+import { createHealthMonitor, JUDGE_EVERY, outputsFinite } from '../health/monitor';
 import type { Verdict } from '../health/verdict';
 import { DEFAULT_HEALTH } from '../publish/policy-edit';
+import { INITIAL_ROLLOUT } from '../rollout/reduce';
+import { createRolloutKeeper } from '../rollout/rollout-keeper';
 import { routeDevice } from '../router/device-route';
+import { nextStageAt } from '../router/schedule';
 import type { Release, VersionId } from '../types';
 import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages';
 import { createPageUpdateClient } from '../update/page-client';
@@ -63,7 +66,6 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   let live: Slot | undefined;
   let since = 0;
   let preparing: VersionId | undefined;
-  let localPin: VersionId | undefined;
   /** The A/B arm this device is in, when an A/B test decides what it serves. */
   let arm: { readonly name: string; readonly version: VersionId } | undefined;
   let lastStatus: ModelStatus | undefined;
@@ -95,7 +97,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
 
   /** A version on trial failed its gates: switch back at once, quarantine it, let the router confirm. */
   async function rollBack(version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>) {
-    health.startTrial(undefined);
+    rollout.dispatch({ type: 'rolled-back', version, reason: verdict.reason, at: Date.now() });
     const reason = new BatonError('unhealthy', `version ${version} rolled back on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
     emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error: reason });
     if (fallback?.worker.alive && live?.version === version) {
@@ -120,23 +122,67 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     health,
     healthPolicy,
     report: (during, e) => report(during, e),
+    onRun(version, agreed) {
+      const runs = rollout.dispatch({ type: 'shadowed', version, agreed }).healthyRuns[version];
+      if (agreed) openStageIfEarned(version, runs);
+    },
     async onReject(version, verdict) {
+      rollout.dispatch({ type: 'shadow-rejected', version, reason: verdict.reason, at: Date.now() });
       const reason = new BatonError('unhealthy', `version ${version} rejected in shadow on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
       emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error: reason });
       await source.quarantine(cfg.model, version, reason.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
     },
   });
 
-  /** Feeds one request's outcome to the health monitor, acting on its verdict. */
+  /** Feeds one request's outcome to the health windows and, for a version on trial, judges it. */
   const observe = (version: VersionId, ok: boolean, latencyMs: number) => {
-    const verdict = health.record(version, ok, latencyMs, healthPolicy());
+    const policy = healthPolicy();
+    health.record(version, ok, latencyMs, policy);
+    if (rollout.state.trial?.version !== version) return;
+    const state = rollout.dispatch({ type: 'served', version, ok });
+    const trial = state.trial!;
+    if (ok) openStageIfEarned(version, state.healthyRuns[version]);
+    if (ok && trial.served % JUDGE_EVERY !== 0) return;
+    const verdict = health.judge(trial, policy);
     if (verdict?.kind === 'rollback') void rollBack(version, verdict);
     else if (verdict?.kind === 'promote') {
-      health.startTrial(undefined);
+      rollout.dispatch({ type: 'promoted', version, at: Date.now() });
       emit('promoted', { version, served: verdict.served });
       if (fallback) retire(fallback);
       fallback = undefined;
     }
+  };
+
+  /**
+   * A schedule stage that requires healthy runs opens when this device has seen that many: the
+   * updater reads the same count (persisted first), fetches the candidate, and the router serves it.
+   */
+  const openStageIfEarned = (version: VersionId, runs: number | undefined) => {
+    const candidate = lastStatus?.manifest?.policy.candidate;
+    if (candidate?.version !== version || !candidate.stages?.some((s) => s.minHealthyRuns === runs)) return;
+    void rollout
+      .flush()
+      .then(() => source.check(cfg.model))
+      .then(() => reconcile())
+      .catch((e: unknown) => report('opening a rollout stage', e));
+  };
+
+  /** A time-based stage opens on its own: check and re-route when the next one starts. */
+  let stageTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleNextStage = () => {
+    if (stageTimer !== undefined) clearTimeout(stageTimer);
+    stageTimer = undefined;
+    const candidate = lastStatus?.manifest?.policy.candidate;
+    const at = candidate ? nextStageAt(candidate, Date.now()) : undefined;
+    if (at === undefined || disposed) return;
+    // setTimeout's delay is a 32-bit int; a later stage is re-scheduled when this one fires.
+    stageTimer = setTimeout(() => {
+      stageTimer = undefined;
+      void source
+        .check(cfg.model)
+        .catch(() => {})
+        .then(() => reconcile());
+    }, Math.min(at - Date.now() + 50, 2 ** 31 - 1));
   };
 
   const setLive = (slot: Slot) => {
@@ -158,6 +204,18 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     lastError = error;
     emit('error', { error, during });
   };
+  const persisted = await source.loadRollout(cfg.model).catch((e: unknown) => {
+    report('reading the rollout state', e);
+    return undefined;
+  });
+  /** Trial, promotions, healthy runs and local pin: persisted, so a reload resumes in the same phase. */
+  const rollout = createRolloutKeeper({
+    initial: persisted?.state ?? INITIAL_ROLLOUT,
+    save: (record) => source.saveRollout(cfg.model, record),
+    windows: (state) => health.snapshot([state.trial?.version, state.trial?.baseline].filter((v): v is VersionId => v !== undefined)),
+    onSaveError: (e) => report('saving the rollout state', e),
+  });
+  const flushRollout = () => void rollout.flush();
 
   async function restart(crashed: Slot, reason: BatonError) {
     live = undefined;
@@ -187,9 +245,18 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     const st = (lastStatus = await source.status(cfg.model));
     if (!st.manifest) return;
     const policy = st.manifest.policy;
+    rollout.dispatch({ type: 'manifest-changed', versions: st.manifest.versions.map((r) => r.version) });
+    scheduleNextStage();
+    const { localPin } = rollout.state;
+    const candidateRuns = policy.candidate ? rollout.state.healthyRuns[policy.candidate.version] : undefined;
     const ready = new Map(st.versions.filter((v) => v.state === 'ready').map((v) => [v.version, v.release]));
     const quarantined = new Set(st.versions.filter((v) => v.state === 'quarantined').map((v) => v.version));
-    const r = await routeDevice(policy, st.deviceId, { quarantined, now: Date.now(), ...(localPin === undefined ? {} : { localPin }) });
+    const r = await routeDevice(policy, st.deviceId, {
+      quarantined,
+      now: Date.now(),
+      ...(localPin === undefined ? {} : { localPin }),
+      ...(candidateRuns === undefined ? {} : { healthyRuns: candidateRuns }),
+    });
     arm = r.arm === undefined ? undefined : { name: r.arm, version: r.serve };
     const servable = (v: VersionId) => ready.has(v) && !quarantined.has(v) && !policy.killed.includes(v);
     await shadow.sync(r.shadow !== undefined && servable(r.shadow) ? ready.get(r.shadow) : undefined, policy.candidate?.shadow);
@@ -201,7 +268,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       target = [...r.hold, st.active, st.previous].find((v): v is VersionId => v !== undefined && servable(v));
     }
     if (target === undefined || target === live?.version) return;
-    if (!cfg.autoSwitch && live && target !== localPin) return;
+    if (!cfg.autoSwitch && live && target !== rollout.state.localPin) return;
     await switchTo(ready.get(target)!);
   }
 
@@ -232,10 +299,12 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       }
       if (disposed) return void slot.retire();
       const old = live;
-      // Anything but the stable version is on trial against what it replaced.
-      const stable = lastStatus?.manifest?.policy.stable;
-      const onTrial = slot.version !== stable && slot.version !== localPin;
-      health.startTrial(onTrial ? { version: slot.version, ...(old ? { baseline: old.version } : {}) } : undefined);
+      // Anything but the stable, pinned or promoted version is on trial against what it replaced;
+      // the same trial resumes after a reload (with its persisted figures).
+      const resumes = rollout.state.trial?.version === slot.version;
+      const state = rollout.dispatch({ type: 'switched', to: slot.version, ...(old ? { from: old.version } : {}), stable: lastStatus?.manifest?.policy.stable ?? slot.version, at: Date.now() });
+      const onTrial = state.trial?.version === slot.version;
+      if (onTrial && !resumes) health.reset(slot.version);
       await flipTo(slot, old);
       const previousFallback = fallback;
       fallback = onTrial ? old : undefined;
@@ -285,7 +354,10 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     ...(cfg.download ? { download: cfg.download } : {}),
   });
   const unsubscribe = source.on(onUpdate);
-  const hasReady = (await source.status(cfg.model)).versions.some((v) => v.state === 'ready');
+  const initial = await source.status(cfg.model);
+  // The trial's figures from before the reload (they drop out by age like any others).
+  if (persisted) health.restore(persisted.windows, initial.manifest?.policy.health ?? DEFAULT_HEALTH);
+  const hasReady = initial.versions.some((v) => v.state === 'ready');
   // First install: nothing to serve until the first download finishes (and its errors are ours).
   if (!hasReady) await source.check(cfg.model);
   await reconcile();
@@ -297,6 +369,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   // After createRuntime has resolved (a macrotask later), so the app has subscribed to the
   // events this check emits (an offline start reports update-failed at once).
   if (hasReady && cfg.checkOnStart) setTimeout(() => void source.check(cfg.model).catch(() => {}), 0);
+  // The counters are written at most once a second; a closing page writes what is pending.
+  addEventListener('pagehide', flushRollout);
   const interval = cfg.checkIntervalMs > 0 ? setInterval(() => void source.check(cfg.model).catch(() => {}), cfg.checkIntervalMs) : undefined;
 
   const runtime: Runtime = {
@@ -332,8 +406,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         ...(fallback ? { fallback: fallback.version } : {}),
         ...(arm ? { arm: arm.name } : {}),
         ...(shadow.status() ? { shadow: shadow.status()! } : {}),
-        ...(health.trial ? { trial: { ...health.trial, ...health.stats(health.trial.version, healthPolicy()) } } : {}),
-        ...(localPin ? { pinned: localPin } : {}),
+        ...(rollout.state.trial ? { trial: { ...rollout.state.trial, ...health.stats(rollout.state.trial.version) } } : {}),
+        rollout: rollout.state,
+        ...(rollout.state.localPin ? { pinned: rollout.state.localPin } : {}),
         standby: workers.standby,
         worker: workerInfo,
         ...(lastStatus ? { device: lastStatus } : {}),
@@ -365,20 +440,26 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       if (st.manifest?.policy.killed.includes(version)) {
         throw new BatonError('version-unavailable', `version ${version} is killed in the manifest and cannot be served`, { version, killed: true });
       }
-      localPin = version;
+      rollout.dispatch({ type: 'pinned', version });
+      await rollout.flush();
       await reconcile();
     },
     async unpin() {
-      localPin = undefined;
+      rollout.dispatch({ type: 'unpinned' });
+      await rollout.flush();
       await reconcile();
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
       if (interval) clearInterval(interval);
+      if (stageTimer !== undefined) clearTimeout(stageTimer);
+      removeEventListener('pagehide', flushRollout);
       unsubscribe();
       failWaiters(new BatonError('disposed', 'the runtime was disposed'));
       await reconciling.catch(() => {});
+      await rollout.flush();
+      rollout.dispose();
       live?.worker.terminate();
       fallback?.worker.terminate();
       shadow.dispose();

@@ -26,6 +26,8 @@ export interface ShadowDeps {
   retire(slot: Slot): void;
   readonly health: HealthMonitor;
   healthPolicy(): HealthPolicy;
+  /** One shadow run finished (`agreed` false when it failed or disagreed). */
+  onRun(version: VersionId, agreed: boolean): void;
   /** The shadowed version failed its agreement gate (already unloaded). */
   onReject(version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>): Promise<void>;
   report(during: string, e: unknown): void;
@@ -47,6 +49,7 @@ export function createShadowRunner(deps: ShadowDeps): ShadowRunner {
       agreed = false; // a failing shadow run disagrees
     }
     const verdict = deps.health.recordShadow(s.version, agreed, performance.now() - started, deps.healthPolicy());
+    deps.onRun(s.version, agreed);
     if (verdict?.kind === 'rollback' && slot === s) {
       slot = undefined;
       deps.retire(s);
@@ -79,7 +82,7 @@ export function createShadowRunner(deps: ShadowDeps): ShadowRunner {
     },
     status() {
       if (!slot) return undefined;
-      const stats = deps.health.shadowStats(slot.version, deps.healthPolicy());
+      const stats = deps.health.shadowStats(slot.version);
       return { version: slot.version, n: stats?.n ?? 0, agreement: 1 - (stats?.errorRate ?? 0) };
     },
     dispose() {

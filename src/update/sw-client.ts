@@ -6,6 +6,7 @@
  */
 import { BatonError, type BatonErrorWire } from '../errors';
 import { openBatonDb, type BatonDb } from '../store/db';
+import { loadRolloutRecord, saveRolloutRecord, type RolloutRecord } from '../rollout/rollout-record';
 import { readReadyModel } from '../store/read-model';
 import type { VersionId } from '../types';
 import type { ModelConfig } from './config';
@@ -21,6 +22,9 @@ export interface UpdateClient {
   quarantine(model: string, version: VersionId, reason: BatonErrorWire): Promise<ModelStatus>;
   /** A ready version's bytes (default: the active one), from storage. */
   readModel(model: string, version?: VersionId): Promise<{ version: VersionId; bytes: Uint8Array<ArrayBuffer> }>;
+  /** This device's persisted rollout (read and written by the page, straight in IndexedDB). */
+  loadRollout(model: string): Promise<RolloutRecord | undefined>;
+  saveRollout(model: string, record: RolloutRecord): Promise<void>;
   /** Subscribes to update events from every context of the origin; returns the unsubscribe. */
   on(listener: (event: UpdateEvent) => void): () => void;
   close(): void;
@@ -64,6 +68,7 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
   }
   const events = openEventChannel();
   let db: Promise<BatonDb> | undefined;
+  const openDb = () => (db ??= openBatonDb(opts.dbName));
 
   const request = <T>(message: SwRequest, timeoutMs = opts.requestTimeoutMs ?? 10_000): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -126,10 +131,11 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
     activate: (model, version) => request({ type: 'activate', model, version }),
     quarantine: (model, version, reason) => request({ type: 'quarantine', model, version, reason }),
     async readModel(model, version) {
-      db ??= openBatonDb(opts.dbName);
-      const { version: found, blob } = await readReadyModel(await db, model, version);
+      const { version: found, blob } = await readReadyModel(await openDb(), model, version);
       return { version: found, bytes: new Uint8Array(await blob.arrayBuffer()) };
     },
+    loadRollout: async (model) => loadRolloutRecord(await openDb(), model),
+    saveRollout: async (model, record) => saveRolloutRecord(await openDb(), model, record),
     on: (listener) => events.on(listener),
     close() {
       events.close();

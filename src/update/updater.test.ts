@@ -1,6 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatonError, type BatonErrorCode } from '../errors';
+import { INITIAL_ROLLOUT } from '../rollout/reduce';
+import { saveRolloutRecord } from '../rollout/rollout-record';
 import { deviceBucket } from '../router/bucket';
 import { openBatonDb, type BatonDb } from '../store/db';
 import { BASE, createMemoryRegistry, testBytes, type MemoryRegistry } from '../testing/memory-registry';
@@ -103,6 +105,27 @@ describe('updates', () => {
     await db.clear('models');
     await db.clear('versions');
     expect((await (await updater({ deviceId: inside })).check('mlp')).ready.sort()).toEqual(['1', '2']);
+  });
+
+  it('fetches a candidate whose stage needs healthy runs once the page has recorded them', async () => {
+    await registry.publish([v1, v2], { stable: '1', candidate: { version: '2', percent: 100, salt: 's', stages: [{ percent: 100, minHealthyRuns: 25 }] } });
+    const u = await updater();
+    expect((await u.check('mlp')).ready).toEqual(['1']);
+    await saveRolloutRecord(db, 'mlp', { format: 1, state: { ...INITIAL_ROLLOUT, healthyRuns: { '2': 24 } }, windows: {}, savedAt: NOW });
+    expect((await u.check('mlp')).ready).toEqual(['1']);
+    await saveRolloutRecord(db, 'mlp', { format: 1, state: { ...INITIAL_ROLLOUT, healthyRuns: { '2': 25 } }, windows: {}, savedAt: NOW });
+    expect((await u.check('mlp')).ready.sort()).toEqual(['1', '2']);
+  });
+
+  it('fetches and holds the version the page pinned, even one the policy no longer wants', async () => {
+    await registry.publish([v1, v2], { stable: '2' });
+    const u = await updater();
+    await u.check('mlp');
+    await saveRolloutRecord(db, 'mlp', { format: 1, state: { ...INITIAL_ROLLOUT, localPin: '1' }, windows: {}, savedAt: NOW });
+    const v3 = await registry.release('3', testBytes(512, 3), 64);
+    await registry.publish([v1, v2, v3], { stable: '3' });
+    expect((await u.check('mlp')).ready.sort()).toEqual(['1', '3']);
+    expect((await u.status('mlp')).versions.map((v) => v.version).sort()).toContain('1');
   });
 
   it('uses the ETag: an unchanged manifest is a 304 and is still re-verified for expiry', async () => {

@@ -14,6 +14,7 @@ import type { Sleep } from '../download/retry';
 import { MAX_ENVELOPE_BYTES, openEnvelope } from '../manifest/envelope';
 import { parseManifestPayload } from '../manifest/schema';
 import { parsePayloadJson, verifyManifest } from '../manifest/verify';
+import { loadRolloutState } from '../rollout/rollout-record';
 import { newDeviceId } from '../router/bucket';
 import { routeDevice } from '../router/device-route';
 import { idbChunkStore } from '../store/chunks';
@@ -76,8 +77,18 @@ export function createUpdater(deps: UpdaterDeps): Updater {
 
   /** Versions the policy wants on this device, the one to serve first. */
   async function targets(manifest: Manifest, config: ModelConfig, quarantined: ReadonlySet<string>): Promise<Release[]> {
-    const { hold } = await routeDevice(manifest.policy, await deviceId(config), { quarantined, now: now() });
-    return hold.map((v) => manifest.versions.find((r) => r.version === v)!);
+    // The page's own rollout decisions count here too: a pinned version is kept, and schedule
+    // stages that require healthy runs open on the same count the page routes with.
+    const rollout = await loadRolloutState(deps.db, manifest.name);
+    const candidate = manifest.policy.candidate?.version;
+    const { hold } = await routeDevice(manifest.policy, await deviceId(config), {
+      quarantined,
+      now: now(),
+      ...(rollout.localPin === undefined ? {} : { localPin: rollout.localPin }),
+      ...(candidate === undefined ? {} : { healthyRuns: rollout.healthyRuns[candidate] ?? 0 }),
+    });
+    // A local pin may name a version the newest manifest no longer lists: nothing to fetch then.
+    return hold.flatMap((v) => manifest.versions.filter((r) => r.version === v));
   }
 
   async function gc(wanted: Map<string, Set<VersionId>>) {
