@@ -1,14 +1,93 @@
 /**
- * `baton/testing`: what Baton's own test suite uses, for apps to test their update paths:
- * a fault-injecting registry server, Playwright fixtures, browser launch options and
- * deterministic test models.
+ * `baton/testing`: a Playwright kit for testing an app's model updates in a real browser, and
+ * what Baton's own suite runs on.
+ *
+ * - Fixtures: `test` gives each test a `registry` — a fresh signed registry on its own
+ *   fault-injecting server that also serves the app — with `publish`, `setPolicy`, `fault`,
+ *   `requests`, `findDeviceId`; `expect` carries the update claims as matchers.
+ * - Page helpers: service-worker control, offline and back, a forced device id, clearing
+ *   Baton's state; and, through the hook the app installs with `exposeRuntimeForTests(rt)`
+ *   (from `src/testing/expose.ts`, browser-safe), the runtime's status, metrics, events, update
+ *   checks and a recorded request load.
+ * - Claims over the recorded requests: no request failed, the version switched once, the device
+ *   rolled back within N requests (`check*` verdicts, `assert*` throwers, `expect` matchers).
+ * - Deterministic test models and Chromium launch options.
+ *
+ * @example
+ * import { test, expect, runOnce, startLoad, stopLoad, checkForUpdate, waitForVersion } from 'baton/testing';
+ * test('v2 takes over with no failed request', async ({ page, registry }) => {
+ *   await registry.publish(v1Bytes, { version: '1' });
+ *   await page.goto(registry.server.url);
+ *   await waitForVersion(page, '1');
+ *   await startLoad(page);
+ *   await registry.publish(v2Bytes, { version: '2' });
+ *   await checkForUpdate(page);
+ *   await waitForVersion(page, '2');
+ *   const records = await stopLoad(page);
+ *   expect(records).toHaveNoFailedRequests();
+ *   expect(records).toSwitchOnce('1', '2');
+ * });
  */
-export { startTestServer } from './server';
-export type { TestServer, TestServerOptions, RequestRecord, FaultHandle, Fault, FaultKind, PathPattern } from './server';
-export { createTestRegistry, manifestBytes } from './registry';
-export type { TestRegistry, PublishArgs, CliResult } from './registry';
 export { test, expect } from './playwright';
 export type { BatonFixtures } from './playwright';
-export { chromiumExecutable, chromiumLaunchOptions, CHROMIUM_ARGS } from './browser';
-export { clearBrowserState, readBrowserState } from './page';
+export { batonMatchers } from './matchers';
+
+export { createTestRegistry, createTestKeys, manifestBytes } from './registry';
+export type { TestRegistry, TestRegistryOptions, PublishArgs, SigningOptions, CliResult, RegistryPaths, KeyFiles } from './registry';
+export { applyPolicyChange } from './policy';
+export type { PolicyChange, ArmChange } from './policy';
+export { startTestServer, requestFailed } from './server';
+export type { TestServer, TestServerOptions, RequestRecord, RequestFilter, FaultHandle, Fault, FaultKind, PathPattern } from './server';
+export { describeFault, parseFault, FAULT_KINDS, ENDLESS } from './faults';
+
+export { clearBrowserState, readBrowserState, waitForServiceWorkerControl, goOffline, goOnline } from './page';
 export type { BrowserState } from './page';
+export { setDeviceId, findDeviceId, DEVICE_ID_KEY } from './device';
+export type { DeviceWish } from './device';
+export {
+  waitForRuntime,
+  runtimeStatus,
+  runtimeMetrics,
+  runtimeEvents,
+  waitForRuntimeEvent,
+  waitForVersion,
+  checkForUpdate,
+  runOnce,
+  startLoad,
+  loadRecords,
+  waitForLoad,
+  stopLoad,
+} from './runtime-page';
+export type { HookOptions, WaitOptions } from './runtime-page';
+export { BATON_TEST_GLOBAL, FAST_DOWNLOAD } from './expose';
+export type { BatonTestHook, ExposeOptions, RunRecord, RunResult, RecordedEvent, PlainTensor, PageOutcome, WireError, RuntimeMetrics } from './expose';
+
+export {
+  checkNoFailedRequests,
+  checkSwitchedOnce,
+  checkRolledBackWithin,
+  assertNoFailedRequests,
+  assertSwitchedOnce,
+  assertRolledBackWithin,
+  ClaimError,
+} from './assertions';
+export type { RequestOutcome, Verdict, RollbackVerdict, Window } from './assertions';
+
+export { chromiumExecutable, chromiumLaunchOptions, CHROMIUM_ARGS } from './browser';
+export {
+  mlpModel,
+  mlpReference,
+  brokenModel,
+  failingRunModel,
+  failingRunInput,
+  nanModel,
+  slowModel,
+  largeModel,
+  sileroModelPath,
+  writeTestModels,
+  MLP_FEATURES,
+  MLP_INPUT,
+  MLP_OUTPUT,
+  MLP_OUTPUTS,
+} from './models';
+export type { LargeModelOptions, TestModelName } from './models';

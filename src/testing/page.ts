@@ -45,3 +45,30 @@ export async function clearBrowserState(page: Page): Promise<void> {
     localStorage.clear();
   });
 }
+
+/**
+ * Waits until a service worker controls the page (`navigator.serviceWorker.controller`), i.e.
+ * its fetches — the registry's included — go through the app's service worker. On a first visit
+ * that needs `clients.claim()` in the worker, or a reload.
+ */
+export async function waitForServiceWorkerControl(page: Page, opts: { timeout?: number } = {}): Promise<void> {
+  try {
+    await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: opts.timeout ?? 15_000 });
+  } catch (e) {
+    const registrations = await page.evaluate(async () => (await navigator.serviceWorker?.getRegistrations())?.map((r) => ({ scope: r.scope, active: r.active?.state ?? null, installing: r.installing?.state ?? null, waiting: r.waiting?.state ?? null })) ?? []).catch(() => 'unknown');
+    throw new Error(`baton/testing: no service worker controls ${page.url()} (registrations: ${JSON.stringify(registrations)}): ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Takes the page's browser context offline: every fetch of every page and of the service worker
+ * fails as it would without a network (what the server log then shows is nothing at all).
+ */
+export function goOffline(page: Page): Promise<void> {
+  return page.context().setOffline(true);
+}
+
+/** Brings the page's browser context back online. */
+export function goOnline(page: Page): Promise<void> {
+  return page.context().setOffline(false);
+}

@@ -1,33 +1,42 @@
 /**
  * Playwright fixtures for testing an app that embeds Baton: `registry` is a fresh signed
- * registry with its own fault-injecting server for every test (see registry.ts).
+ * registry with its own fault-injecting server for every test (see registry.ts), serving the
+ * app under test at `/`. `expect` carries the update claims of matchers.ts.
  *
  * @example
  * import { test, expect } from 'baton/testing';
- * test.use({ batonAppDir: 'dist' });
+ * test.use({ batonAppDir: 'dist', batonModel: 'mlp' });
  * test('serves v1', async ({ page, registry }) => {
- *   await registry.publish('models/v1.onnx', { name: 'mlp', version: '1' });
+ *   await registry.publish('models/v1.onnx', { version: '1' });
  *   await page.goto(registry.server.url);
  * });
  */
 import { test as base } from '@playwright/test';
-import { createTestRegistry, type TestRegistry } from './registry';
+import { createTestRegistry, type KeyFiles, type TestRegistry } from './registry';
 
 export interface BatonFixtures {
-  /** The built app the registry server serves at `/` (e.g. Vite's `dist`). */
+  /** The built app the registry server serves at `/` (e.g. Vite's `dist`; an absolute path is safest). */
   batonAppDir: string | undefined;
   /** Serve with COOP/COEP (default true): needed for multi-threaded WASM and precise timers. */
   batonCrossOriginIsolation: boolean;
+  /** The model name registry helpers use when not given one (default 'model'). */
+  batonModel: string;
+  /** Sign with this key pair (the one the app under test pins) instead of a fresh one per test. */
+  batonKeys: KeyFiles | undefined;
   registry: TestRegistry;
 }
 
 export const test = base.extend<BatonFixtures>({
   batonAppDir: [undefined, { option: true }],
   batonCrossOriginIsolation: [true, { option: true }],
-  registry: async ({ batonAppDir, batonCrossOriginIsolation }, use, testInfo) => {
+  batonModel: ['model', { option: true }],
+  batonKeys: [undefined, { option: true }],
+  registry: async ({ batonAppDir, batonCrossOriginIsolation, batonModel, batonKeys }, use, testInfo) => {
     const registry = await createTestRegistry({
       ...(batonAppDir === undefined ? {} : { appDir: batonAppDir }),
+      ...(batonKeys === undefined ? {} : { keys: batonKeys }),
       crossOriginIsolation: batonCrossOriginIsolation,
+      model: batonModel,
     });
     try {
       await use(registry);
@@ -41,4 +50,4 @@ export const test = base.extend<BatonFixtures>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect } from './matchers';

@@ -67,6 +67,23 @@ export interface RequestRecord {
   pending: boolean;
 }
 
+/** Which logged requests {@link TestServer.requests} returns; every field given must match. */
+export interface RequestFilter {
+  /** The pathname matches this exact path, glob or RegExp (as for faults). */
+  path?: PathPattern;
+  /** e.g. 'GET' (case-insensitive). */
+  method?: string;
+  /** Arrived at or after this `Date.now()` time. */
+  since?: number;
+  /** Failed (true: a status of 400 or more, no status at all, or a cut connection) or not (false). */
+  failed?: boolean;
+}
+
+/** Whether the server failed to deliver a complete, successful response (so far, for a pending one). */
+export function requestFailed(r: RequestRecord): boolean {
+  return r.aborted || r.status >= 400 || (r.status === 0 && !r.pending);
+}
+
 /** A registered fault rule. */
 export interface FaultHandle {
   readonly id: number;
@@ -74,7 +91,7 @@ export interface FaultHandle {
   readonly hits: number;
   /** False once removed, cleared, or expired after `times` hits. */
   readonly active: boolean;
-  /** Idempotent. */
+  /** Stops the fault (later requests are served normally). Idempotent. */
   remove(): void;
 }
 
@@ -94,7 +111,7 @@ export interface TestServer {
   fault(pattern: PathPattern, fault: Fault, opts?: { times?: number }): FaultHandle;
   clearFaults(): void;
   /** Requests seen, in arrival order, including those still in progress (snapshots). */
-  requests(filter?: { path?: PathPattern; method?: string }): RequestRecord[];
+  requests(filter?: RequestFilter): RequestRecord[];
   resetRequests(): void;
   /** Stops listening and destroys every connection, stalled ones included; idempotent. */
   close(): Promise<void>;
@@ -271,12 +288,13 @@ function createRequestLog() {
       });
       return record;
     },
-    list(filter: { path?: PathPattern; method?: string } = {}): RequestRecord[] {
+    list(filter: RequestFilter = {}): RequestRecord[] {
       const matches = filter.path === undefined ? () => true : compilePattern(filter.path);
       const method = filter.method?.toUpperCase();
       return entries
-        .filter(({ record }) => matches(record.path) && (method === undefined || record.method === method))
-        .map(({ record, res }) => ({ ...record, ...(res !== null && { status: res.headersSent ? res.statusCode : 0 }) }));
+        .filter(({ record }) => matches(record.path) && (method === undefined || record.method === method) && (filter.since === undefined || record.startedAt >= filter.since))
+        .map(({ record, res }) => ({ ...record, ...(res !== null && { status: res.headersSent ? res.statusCode : 0 }) }))
+        .filter((record) => filter.failed === undefined || requestFailed(record) === filter.failed);
     },
     reset(): void {
       entries = [];
@@ -294,7 +312,17 @@ async function handleControl(req: IncomingMessage, res: ServerResponse, pathname
   try {
     if (route === 'requests') {
       if (method === 'GET') {
-        const filter = { path: url.searchParams.get('path') ?? undefined, method: url.searchParams.get('method') ?? undefined };
+        const param = (name: string) => url.searchParams.get(name) ?? undefined;
+        const since = param('since');
+        const failed = param('failed');
+        if (since !== undefined && !Number.isFinite(Number(since))) throw new BadRequest('since must be a Date.now() time in ms');
+        if (failed !== undefined && failed !== 'true' && failed !== 'false') throw new BadRequest('failed must be true or false');
+        const filter: RequestFilter = {
+          ...(param('path') === undefined ? {} : { path: param('path')! }),
+          ...(param('method') === undefined ? {} : { method: param('method')! }),
+          ...(since === undefined ? {} : { since: Number(since) }),
+          ...(failed === undefined ? {} : { failed: failed === 'true' }),
+        };
         return sendJson(res, 200, log.list(filter));
       }
       if (method === 'DELETE') {

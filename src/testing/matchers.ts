@@ -1,0 +1,35 @@
+/**
+ * The claims of assertions.ts as Playwright `expect` matchers. `expect` from `baton/testing`
+ * already has them; `batonMatchers` is for a project that extends its own `expect`.
+ *
+ * @example
+ * const records = await stopLoad(page);
+ * expect(records).toHaveNoFailedRequests();
+ * expect(records).toSwitchOnce('1', '2');
+ * expect(records).toRollBackWithin(50, { from: '2', to: '1' });
+ */
+import { expect as base, type ExpectMatcherState, type MatcherReturnType } from '@playwright/test';
+import { checkNoFailedRequests, checkRolledBackWithin, checkSwitchedOnce, type RequestOutcome, type Verdict, type Window } from './assertions';
+
+function result(state: ExpectMatcherState, name: string, args: string, verdict: Verdict): MatcherReturnType {
+  const hint = state.utils.matcherHint(name, 'records', args, { isNot: state.isNot });
+  return { pass: verdict.pass, name, message: () => `${hint}\n\n${verdict.message}` };
+}
+
+export const batonMatchers = {
+  /** No request in `window` (default: all) failed, and there was at least one. */
+  toHaveNoFailedRequests(this: ExpectMatcherState, records: readonly RequestOutcome[], window?: Window): MatcherReturnType {
+    return result(this, 'toHaveNoFailedRequests', window ? JSON.stringify(window) : '', checkNoFailedRequests(records, window));
+  },
+  /** Successful requests were served by `from`, then by `to`, switching exactly once. */
+  toSwitchOnce(this: ExpectMatcherState, records: readonly RequestOutcome[], from: string, to: string): MatcherReturnType {
+    return result(this, 'toSwitchOnce', `${from}, ${to}`, checkSwitchedOnce(records, from, to));
+  },
+  /** The device left `versions.from` for `versions.to` within `maxRequests` requests and never went back. */
+  toRollBackWithin(this: ExpectMatcherState, records: readonly RequestOutcome[], maxRequests: number, versions: { readonly from: string; readonly to: string }): MatcherReturnType {
+    return result(this, 'toRollBackWithin', `${maxRequests}, ${JSON.stringify(versions)}`, checkRolledBackWithin(records, maxRequests, versions));
+  },
+};
+
+/** Playwright's `expect` with {@link batonMatchers}. */
+export const expect = base.extend(batonMatchers);
