@@ -35,11 +35,11 @@ test('verifies a published manifest and runs model v1 with self-hosted WASM', as
 
   // What the server saw: the wasm came from us, and each chunk was fetched exactly once.
   expect(foreign).toEqual([]);
-  expect(registry.server.requests({ path: /\/assets\/ort-wasm[^/]*\.wasm$/ }).map((r) => r.status)).toEqual([200]);
-  const manifest = JSON.parse(Buffer.from(JSON.parse(await readFile(`${registry.dir}/mlp/manifest.json`, 'utf8')).payload, 'base64').toString());
-  const chunkPaths = registry.server.requests({ path: '/registry/mlp/chunks/*' }).map((r) => r.path);
+  expect(registry.requests({ path: /\/assets\/ort-wasm[^/]*\.wasm$/ }).map((r) => r.status)).toEqual([200]);
+  const release = await registry.release('1.0.0', 'mlp');
+  const chunkPaths = registry.requests({ path: registry.paths.chunks('mlp') }).map((r) => r.path);
   expect(chunkPaths.length).toBeGreaterThan(1);
-  expect(chunkPaths.sort()).toEqual(manifest.versions[0].chunks.map((c: { sha256: string }) => `/registry/mlp/chunks/${c.sha256}`).sort());
+  expect(chunkPaths.sort()).toEqual(release.chunks.map((c) => registry.paths.chunk(c.sha256, 'mlp')).sort());
 });
 
 test('refuses in the browser what the CLI would refuse, with the same error codes', async ({ page, registry }) => {
@@ -55,16 +55,16 @@ test('refuses in the browser what the CLI would refuse, with the same error code
   expect(await code(verify())).toBe('ok');
   expect(await code(verify(registry.publicKey, 'vad'))).toBe('manifest-wrong-model');
 
-  registry.server.fault('/registry/mlp/manifest.json', { kind: 'garbage' }, { times: 1 });
+  registry.fault('/registry/mlp/manifest.json', { kind: 'garbage' }, { times: 1 });
   expect(await code(verify())).toBe('manifest-invalid');
 
-  registry.server.fault('/registry/mlp/manifest.json', { kind: 'truncate', bytes: 100 }, { times: 1 });
+  registry.fault('/registry/mlp/manifest.json', { kind: 'truncate', bytes: 100 }, { times: 1 });
   expect(await code(verify())).toBe('manifest-invalid');
 
   // A byte flipped in transit breaks the base64 payload: malformed, refused before any crypto.
   const path = `${registry.dir}/mlp/manifest.json`;
   const genuine = await readFile(path, 'utf8');
-  registry.server.fault('/registry/mlp/manifest.json', { kind: 'flip-byte', offset: genuine.indexOf('"payload"') + 40 }, { times: 1 });
+  registry.fault('/registry/mlp/manifest.json', { kind: 'flip-byte', offset: genuine.indexOf('"payload"') + 40 }, { times: 1 });
   expect(await code(verify())).toBe('manifest-invalid');
 
   // A payload re-encoded after an edit (stable switched to a version of the attacker's choosing).

@@ -13,32 +13,21 @@ import type { Page } from '@playwright/test';
 import { signEnvelope } from '../src/manifest/sign';
 import { verifyManifest } from '../src/manifest/verify';
 import { readPrivateKey, readPublicKey } from '../src/publish/keys-fs';
+import { FAST_DOWNLOAD } from '../src/testing/expose';
 import { mlpModel, mlpReference } from '../src/testing/models';
 import { test, expect } from '../src/testing/playwright';
 import type { TestRegistry } from '../src/testing/registry';
 import type { Release } from '../src/types';
 import type { DownloadSettings } from '../src/update/config';
 import { HARNESS_DIR, model } from './paths';
-import {
-  check,
-  chunkPath,
-  cliAt,
-  connect,
-  errorCode,
-  events,
-  FAST_DOWNLOAD,
-  openHarness,
-  readRelease,
-  runStored,
-  status,
-  waitForEventAfter,
-} from './sw-helpers';
+import { check, connect, errorCode, events, openHarness, runStored, status, waitForEventAfter } from './sw-helpers';
+
+// The registry helpers (paths, releases) default to this model.
+test.use({ batonModel: 'mlp' });
 
 const X = [0.5, -1, 2, 0.25];
 const V1 = '1.0.0';
 const V2 = '2.0.0';
-const MANIFEST = '/registry/mlp/manifest.json';
-const CHUNKS = '/registry/mlp/chunks/*';
 const ATTEMPTS = FAST_DOWNLOAD.retry!.attempts;
 const DAY = 86_400_000;
 
@@ -57,7 +46,7 @@ function expectOutput(actual: number[], variant: number): void {
 
 /** Publishes mlp v1, installs it on a fresh page and checks that it is the active version. */
 async function installV1(page: Page, registry: TestRegistry, opts: { chunkSize?: number; download?: Partial<DownloadSettings> } = {}): Promise<void> {
-  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: V1, chunkSize: opts.chunkSize ?? 256 });
+  await registry.publish(model('mlp-v1.onnx'), { version: V1, chunkSize: opts.chunkSize ?? 256 });
   await openHarness(page, registry);
   await connect(page, registry, 'mlp', opts.download ?? FAST_DOWNLOAD);
   const installed = await check(page);
@@ -67,16 +56,15 @@ async function installV1(page: Page, registry: TestRegistry, opts: { chunkSize?:
 
 /** Publishes mlp v2 (the candidate for every device); returns it and the chunks v1 does not share. */
 async function publishV2(registry: TestRegistry, chunkSize = 256): Promise<{ release: Release; fresh: Release['chunks'] }> {
-  await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: V2, chunkSize });
-  const [v1, v2] = [await readRelease(registry, V1), await readRelease(registry, V2)];
-  const fresh = v2.chunks.filter((c) => !v1.chunks.some((o) => o.sha256 === c.sha256));
+  await registry.publish(model('mlp-v2.onnx'), { version: V2, chunkSize });
+  const fresh = await registry.newChunks(V2, V1);
   expect(fresh.length).toBeGreaterThan(1);
-  return { release: v2, fresh };
+  return { release: await registry.release(V2), fresh };
 }
 
 /** Runs a check with a clean request log, remembering which events came before it. */
 async function faultyCheck(page: Page, registry: TestRegistry): Promise<FaultyCheck> {
-  registry.server.resetRequests();
+  registry.resetRequests();
   const since = (await events(page)).length;
   return { result: await check(page), since };
 }
@@ -87,8 +75,8 @@ async function expectManifestRefused(page: Page, registry: TestRegistry, { resul
   await waitForEventAfter(page, since, (e) => e.type === 'update-failed' && e.version === undefined && e.error.code === code, `update-failed ${code}`);
   expect((await status(page)).lastError?.code).toBe(code);
   // Verification comes before anything it covers is read: one manifest request, no chunk.
-  expect(registry.server.requests({ path: MANIFEST })).toHaveLength(1);
-  expect(registry.server.requests({ path: CHUNKS })).toEqual([]);
+  expect(registry.requests({ path: registry.paths.manifest() })).toHaveLength(1);
+  expect(registry.requests({ path: registry.paths.chunks() })).toEqual([]);
 }
 
 /** (1) for a chunk fault: the manifest was fine, v2 failed with `code`, and the page heard it. */
@@ -128,7 +116,7 @@ async function expectAccepted(page: Page, version = V2, variant = 2): Promise<Ch
 
 /** Requests the server saw for one chunk. */
 function requestsOf(registry: TestRegistry, sha256: string) {
-  return registry.server.requests({ path: chunkPath(sha256) });
+  return registry.requests({ path: registry.paths.chunk(sha256) });
 }
 
 /** Chunks the server sent whole (every byte, connection not cut) among `chunks`. */
@@ -186,8 +174,7 @@ test('a manifest signed only by a key the app does not pin is refused with unkno
 test('an expired manifest is refused with manifest-expired; re-signing renews it and it is accepted', async ({ page, registry }) => {
   await installV1(page, registry);
   // Signed ten days ago, valid for one second.
-  const signed = await cliAt(registry, Date.now() - 10 * DAY, 'publish', model('mlp-v2.onnx'), '--name', 'mlp', '--version', V2, '--chunk-size', '256', '--expires', '1s');
-  expect(signed.code, signed.stderr).toBe(0);
+  await registry.publish(model('mlp-v2.onnx'), { version: V2, chunkSize: 256, at: Date.now() - 10 * DAY, expires: '1s' });
 
   await expectManifestRefused(page, registry, await faultyCheck(page, registry), 'manifest-expired');
   await expectStillServingV1(page);
@@ -207,10 +194,10 @@ test('an older manifest replayed after a newer one was accepted is refused with 
   expect(before.sequence).toBe(2);
 
   // The server answers with history/1.json: validly signed, unexpired, but older than sequence 2.
-  registry.server.fault(MANIFEST, { kind: 'stale-manifest' });
+  registry.fault(registry.paths.manifest(), { kind: 'stale-manifest' });
   const replay = await faultyCheck(page, registry);
   await expectManifestRefused(page, registry, replay, 'manifest-rollback');
-  expect(registry.server.requests({ path: MANIFEST })[0]?.fault).toBe('stale-manifest');
+  expect(registry.requests({ path: registry.paths.manifest() })[0]?.fault).toBe('stale-manifest');
   const after = await status(page);
   expect(after.active).toBe(V1);
   expect(after.sequence).toBe(2);
@@ -220,8 +207,8 @@ test('an older manifest replayed after a newer one was accepted is refused with 
   if (served.ok) expectOutput(served.value.output, 1);
   expect(errorCode(await runStored(page, X, 1, '3.0.0'))).toBe('version-unavailable');
 
-  registry.server.clearFaults();
-  await registry.publish(mlpModel(3), { name: 'mlp', version: '3.0.0', chunkSize: 256 });
+  registry.clearFaults();
+  await registry.publish(mlpModel(3), { version: '3.0.0', chunkSize: 256 });
   await expectAccepted(page, '3.0.0', 3);
   expect((await status(page)).sequence).toBe(3);
 });
@@ -230,19 +217,19 @@ test('a manifest that is not JSON (garbage, or truncated) is refused with manife
   await installV1(page, registry);
   await publishV2(registry);
 
-  registry.server.fault(MANIFEST, { kind: 'garbage' });
+  registry.fault(registry.paths.manifest(), { kind: 'garbage' });
   await expectManifestRefused(page, registry, await faultyCheck(page, registry), 'manifest-invalid');
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
-  registry.server.fault(MANIFEST, { kind: 'truncate', bytes: 100 });
+  registry.clearFaults();
+  registry.fault(registry.paths.manifest(), { kind: 'truncate', bytes: 100 });
   const truncated = await faultyCheck(page, registry);
   await expectManifestRefused(page, registry, truncated, 'manifest-invalid');
-  expect(registry.server.requests({ path: MANIFEST })[0]).toMatchObject({ status: 200, bytesSent: 100, fault: 'truncate' });
+  expect(registry.requests({ path: registry.paths.manifest() })[0]).toMatchObject({ status: 200, bytesSent: 100, fault: 'truncate' });
   await expectStillServingV1(page);
   expect((await status(page)).versions.map((v) => v.version)).toEqual([V1]);
 
-  registry.server.clearFaults();
+  registry.clearFaults();
   await expectAccepted(page);
 });
 
@@ -252,7 +239,7 @@ test('a manifest that is not JSON (garbage, or truncated) is refused with manife
 test('a chunk file replaced by another chunk of the same size (mix and match) fails with hash-mismatch on every attempt; restored, v2 is accepted', async ({ page, registry }) => {
   await installV1(page, registry);
   const { fresh } = await publishV2(registry);
-  const v1 = await readRelease(registry, V1);
+  const v1 = await registry.release(V1);
   const target = fresh[0]!;
   const donor = v1.chunks.find((c) => c.size === target.size)!;
   const file = join(registry.dir, 'mlp', 'chunks', target.sha256);
@@ -271,33 +258,33 @@ test('a chunk file replaced by another chunk of the same size (mix and match) fa
 test('a chunk with one flipped byte fails with hash-mismatch after exactly the configured attempts; v2 is accepted once the corruption stops', async ({ page, registry }) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
-  registry.server.fault(chunkPath(target.sha256), { kind: 'flip-byte' });
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'flip-byte' });
 
   await expectV2Failed(page, await faultyCheck(page, registry), 'hash-mismatch');
   expect(requestsOf(registry, target.sha256).map((r) => r.fault)).toEqual(Array(ATTEMPTS).fill('flip-byte'));
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
+  registry.clearFaults();
   await expectAccepted(page);
 });
 
 test('a truncated chunk fails with size-mismatch; v2 is accepted once the chunk is whole', async ({ page, registry }) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
-  registry.server.fault(chunkPath(target.sha256), { kind: 'truncate', bytes: 100 });
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'truncate', bytes: 100 });
 
   await expectV2Failed(page, await faultyCheck(page, registry), 'size-mismatch');
   expect(requestsOf(registry, target.sha256).map((r) => [r.fault, r.bytesSent])).toEqual(Array(ATTEMPTS).fill(['truncate', 100]));
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
+  registry.clearFaults();
   await expectAccepted(page);
 });
 
 test('an endless chunk body is cut off while streaming with size-mismatch, the client hanging up within milliseconds; v2 is accepted afterwards', async ({ page, registry }) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
-  registry.server.fault(chunkPath(target.sha256), { kind: 'extend', bytes: -1 });
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'extend', bytes: -1 });
 
   await expectV2Failed(page, await faultyCheck(page, registry), 'size-mismatch');
   // The server stops writing only when the client closes the connection: each of these ended
@@ -317,7 +304,7 @@ test('an endless chunk body is cut off while streaming with size-mismatch, the c
   test.info().annotations.push({ type: 'endless responses', description: sent.map((r) => `${r.bytesSent} B in ${r.endedAt! - r.startedAt} ms`).join(', ') });
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
+  registry.clearFaults();
   await expectAccepted(page);
 });
 
@@ -327,7 +314,7 @@ test('an endless chunk body is cut off while streaming with size-mismatch, the c
 test('HTTP 500 on a chunk fails with http-error after every attempt; a single 500 is retried and v2 is accepted', async ({ page, registry }) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
-  registry.server.fault(chunkPath(target.sha256), { kind: 'status', status: 500 });
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'status', status: 500 });
 
   const failed = await faultyCheck(page, registry);
   await expectV2Failed(page, failed, 'http-error');
@@ -335,9 +322,9 @@ test('HTTP 500 on a chunk fails with http-error after every attempt; a single 50
   expect(requestsOf(registry, target.sha256).map((r) => r.status)).toEqual(Array(ATTEMPTS).fill(500));
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
-  registry.server.fault(chunkPath(target.sha256), { kind: 'status', status: 500 }, { times: 1 });
-  registry.server.resetRequests();
+  registry.clearFaults();
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'status', status: 500 }, { times: 1 });
+  registry.resetRequests();
   await expectAccepted(page);
   expect(requestsOf(registry, target.sha256).map((r) => r.status)).toEqual([500, 200]);
 });
@@ -345,7 +332,7 @@ test('HTTP 500 on a chunk fails with http-error after every attempt; a single 50
 test('HTTP 404 on a chunk fails with http-error; v2 is accepted once the chunk is there', async ({ page, registry }) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
-  registry.server.fault(chunkPath(target.sha256), { kind: 'status', status: 404 });
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'status', status: 404 });
 
   const failed = await faultyCheck(page, registry);
   await expectV2Failed(page, failed, 'http-error');
@@ -356,14 +343,14 @@ test('HTTP 404 on a chunk fails with http-error; v2 is accepted once the chunk i
   expect(seen.every((r) => r.status === 404)).toBe(true);
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
+  registry.clearFaults();
   await expectAccepted(page);
 });
 
 test('a chunk body that stalls fails with timeout after every attempt; a single stall is abandoned after the stall timeout and retried, and v2 is accepted', async ({ page, registry }) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
-  registry.server.fault(chunkPath(target.sha256), { kind: 'stall', afterBytes: 10 });
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'stall', afterBytes: 10 });
 
   await expectV2Failed(page, await faultyCheck(page, registry), 'timeout');
   // The client gave up on each stalled response and closed it; nothing is left hanging.
@@ -371,9 +358,9 @@ test('a chunk body that stalls fails with timeout after every attempt; a single 
   expect(requestsOf(registry, target.sha256).map((r) => [r.fault, r.bytesSent, r.aborted])).toEqual(Array(ATTEMPTS).fill(['stall', 10, true]));
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
-  registry.server.fault(chunkPath(target.sha256), { kind: 'stall', afterBytes: 10 }, { times: 1 });
-  registry.server.resetRequests();
+  registry.clearFaults();
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'stall', afterBytes: 10 }, { times: 1 });
+  registry.resetRequests();
   const started = Date.now();
   await expectAccepted(page);
   const [stalled, retried] = requestsOf(registry, target.sha256);
@@ -384,15 +371,15 @@ test('a chunk body that stalls fails with timeout after every attempt; a single 
 test('a connection dropped mid-chunk fails with network-error after every attempt; a single drop is retried and v2 is accepted', async ({ page, registry }) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
-  registry.server.fault(chunkPath(target.sha256), { kind: 'drop', afterBytes: 10 });
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'drop', afterBytes: 10 });
 
   await expectV2Failed(page, await faultyCheck(page, registry), 'network-error');
   expect(requestsOf(registry, target.sha256).map((r) => [r.fault, r.bytesSent])).toEqual(Array(ATTEMPTS).fill(['drop', 10]));
   await expectStillServingV1(page);
 
-  registry.server.clearFaults();
-  registry.server.fault(chunkPath(target.sha256), { kind: 'drop', afterBytes: 10 }, { times: 1 });
-  registry.server.resetRequests();
+  registry.clearFaults();
+  registry.fault(registry.paths.chunk(target.sha256), { kind: 'drop', afterBytes: 10 }, { times: 1 });
+  registry.resetRequests();
   await expectAccepted(page);
   expect(requestsOf(registry, target.sha256).map((r) => r.fault ?? 'none')).toEqual(['drop', 'none']);
 });
@@ -406,8 +393,8 @@ test('going offline mid-download fails with network-error; back online, the down
   await installV1(page, registry, { chunkSize: 32, download });
   const { fresh } = await publishV2(registry, 32);
   expect(fresh.length).toBeGreaterThanOrEqual(6);
-  registry.server.resetRequests();
-  registry.server.fault(CHUNKS, { kind: 'delay', ms: 1_500 });
+  registry.resetRequests();
+  registry.fault(registry.paths.chunks(), { kind: 'delay', ms: 1_500 });
 
   const since = (await events(page)).length;
   const pending = check(page);
@@ -418,7 +405,7 @@ test('going offline mid-download fails with network-error; back online, the down
   // The chunk that failed never reached the server: the browser refused it, so offline
   // emulation does cover the service worker's fetches.
   const failedUrl = result.ok ? String(result.value.failed[0]?.error.details?.['url']) : '';
-  expect(registry.server.requests({ path: new URL(failedUrl).pathname })).toEqual([]);
+  expect(registry.requests({ path: new URL(failedUrl).pathname })).toEqual([]);
   const before = completed(registry, fresh);
   const lastProgress = (await events(page)).slice(since).filter((e) => e.type === 'progress' && e.version === V2).at(-1);
   expect(lastProgress).toMatchObject({ chunksFetched: before.length });
@@ -427,7 +414,7 @@ test('going offline mid-download fails with network-error; back online, the down
   await expectStillServingV1(page);
 
   await context.setOffline(false);
-  registry.server.clearFaults();
+  registry.clearFaults();
   await expectAccepted(page);
   for (const sha of before) expect(requestsOf(registry, sha), `chunk ${sha} fetched again`).toHaveLength(1);
   for (const c of fresh) expect(completed(registry, [c]), `chunk ${c.sha256} never completed`).toEqual([c.sha256]);
@@ -440,8 +427,8 @@ test('a service worker killed half-way through a download resumes after a reload
   expect(fresh.length).toBeGreaterThanOrEqual(6);
   // One at a time, in manifest order: the fifth new chunk hangs, so four are stored when the worker dies.
   const hung = fresh[4]!;
-  registry.server.resetRequests();
-  registry.server.fault(chunkPath(hung.sha256), { kind: 'stall', afterBytes: 10 }, { times: 1 });
+  registry.resetRequests();
+  registry.fault(registry.paths.chunk(hung.sha256), { kind: 'stall', afterBytes: 10 }, { times: 1 });
 
   const since = (await events(page)).length;
   // Never answered: the worker holding the reply port dies, and the reload destroys this page context.
@@ -476,8 +463,8 @@ test('a check cut short by the browser stopping the service worker is resumed by
   const download: Partial<DownloadSettings> = { concurrency: 1, stallTimeoutMs: 60_000, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 } };
   await installV1(page, registry, { chunkSize: 32, download });
   const { fresh } = await publishV2(registry, 32);
-  registry.server.resetRequests();
-  registry.server.fault(chunkPath(fresh[0]!.sha256), { kind: 'stall', afterBytes: 10 }, { times: 1 });
+  registry.resetRequests();
+  registry.fault(registry.paths.chunk(fresh[0]!.sha256), { kind: 'stall', afterBytes: 10 }, { times: 1 });
   let settled: { code: string | undefined } | undefined;
   void check(page).then((r) => (settled = { code: errorCode(r) }), () => {});
   await expect.poll(() => requestsOf(registry, fresh[0]!.sha256).length).toBe(1);
@@ -488,8 +475,8 @@ test('a check cut short by the browser stopping the service worker is resumed by
   expect(settled?.code).toBeUndefined();
   expect((await status(page)).versions.find((v) => v.version === V2)?.state).toBe('ready');
   // The stalled chunk was asked for again; nothing else twice.
-  const paths = registry.server.requests({ path: CHUNKS }).map((r) => r.path);
-  expect(paths.filter((p) => p === chunkPath(fresh[0]!.sha256))).toHaveLength(2);
+  const paths = registry.requests({ path: registry.paths.chunks() }).map((r) => r.path);
+  expect(paths.filter((p) => p === registry.paths.chunk(fresh[0]!.sha256))).toHaveLength(2);
   expect(new Set(paths).size).toBe(paths.length - 1);
   expect((await status(page)).active).toBe(V1); // ready, not switched: that is the runtime's call
 });
@@ -529,7 +516,7 @@ async function overQuotaUpdate(page: Page, registry: TestRegistry) {
   // Chromium does not let the page see the cap: estimate() reports usage + 10 GiB here.
   const estimate = await page.evaluate(() => navigator.storage.estimate());
   test.info().annotations.push({ type: 'quota', description: `CDP quota ${cdp.quota}, usage ${cdp.usage}; navigator.storage.estimate() quota ${estimate.quota}` });
-  await registry.publish(model('large-v1.onnx'), { name: 'mlp', version: V2, chunkSize: '1m' });
+  await registry.publish(model('large-v1.onnx'), { version: V2, chunkSize: '1m' });
   const failed = await faultyCheck(page, registry);
   return { quota, failed };
 }
@@ -540,7 +527,7 @@ test('an update larger than the storage quota fails with quota-exceeded, v1 keep
   expect(result.ok && result.value.failed.map((f) => [f.version, f.error.code]), JSON.stringify(result)).toEqual([[V2, 'quota-exceeded']]);
   await waitForEventAfter(page, since, (e) => e.type === 'update-failed' && e.version === V2 && e.error.code === 'quota-exceeded', 'update-failed quota-exceeded');
   // A quota error is not retried: no chunk was fetched twice.
-  const paths = registry.server.requests({ path: CHUNKS }).map((r) => r.path);
+  const paths = registry.requests({ path: registry.paths.chunks() }).map((r) => r.path);
   expect(new Set(paths).size).toBe(paths.length);
   await expectStillServingV1(page);
 

@@ -1,23 +1,14 @@
 /**
- * Steps the service-worker tests share: open the harness, connect to its service worker and
- * configure a model against the test's registry; read what the page was told.
+ * Steps the service-worker tests share, specific to the harness app (e2e/harness): open it,
+ * connect to its service worker and configure a model against the test's registry; read what
+ * the page was told. Everything not tied to the harness is in the kit (src/testing).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { runCli } from '../src/cli/run';
+import { FAST_DOWNLOAD } from '../src/testing/expose';
 import { expect } from '../src/testing/playwright';
-import type { CliResult, TestRegistry } from '../src/testing/registry';
-import type { Manifest, Release } from '../src/types';
+import type { TestRegistry } from '../src/testing/registry';
 import type { DownloadSettings } from '../src/update/config';
 import type { UpdateEvent } from '../src/update/messages';
-
-/** Quick retries so fault tests finish in seconds; the defaults are for real networks. */
-export const FAST_DOWNLOAD: Partial<DownloadSettings> = {
-  concurrency: 2,
-  stallTimeoutMs: 1_500,
-  retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
-};
 
 export async function openHarness(page: Page, registry: TestRegistry): Promise<void> {
   await page.goto(`${registry.server.url}/index.html`);
@@ -48,28 +39,8 @@ export function events(page: Page): Promise<UpdateEvent[]> {
 }
 
 /** Waits (with the expect timeout) until the page has been told an event matching `pred`. */
-export async function waitForEvent(page: Page, pred: (e: UpdateEvent) => boolean, what: string): Promise<UpdateEvent> {
-  let found: UpdateEvent | undefined;
-  await expect
-    .poll(async () => {
-      found = (await events(page)).find(pred);
-      return found !== undefined;
-    }, { message: `waiting for ${what}` })
-    .toBe(true);
-  return found!;
-}
-
-export function runStored(page: Page, input: number[], batch: number, version?: string, name = 'mlp') {
-  return page.evaluate(([n, i, b, v]) => window.harness.sw.runStored(n, i, b, v ?? undefined), [name, input, batch, version ?? null] as const);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fault tests (sw-faults.spec.ts): reading outcomes, the registry on disk, and a CLI with a clock.
-
-/** The BatonError code of a failed harness call (the error's name for anything else); undefined on success. */
-export function errorCode(outcome: { ok: true } | { ok: false; error: { name: string } }): string | undefined {
-  if (outcome.ok) return undefined;
-  return 'code' in outcome.error ? String(outcome.error.code) : outcome.error.name;
+export function waitForEvent(page: Page, pred: (e: UpdateEvent) => boolean, what: string): Promise<UpdateEvent> {
+  return waitForEventAfter(page, 0, pred, what);
 }
 
 /** Like {@link waitForEvent}, among the events the page heard after the first `since` only. */
@@ -84,35 +55,16 @@ export async function waitForEventAfter(page: Page, since: number, pred: (e: Upd
   return found!;
 }
 
-/** The payload of the manifest on disk, unverified: for tests that read or tamper with what they published. */
-export async function readManifest(registry: TestRegistry, name = 'mlp'): Promise<Manifest> {
-  const envelope = JSON.parse(await readFile(join(registry.dir, name, 'manifest.json'), 'utf8')) as { payload: string };
-  return JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as Manifest;
+export function runStored(page: Page, input: number[], batch: number, version?: string, name = 'mlp') {
+  return page.evaluate(([n, i, b, v]) => window.harness.sw.runStored(n, i, b, v ?? undefined), [name, input, batch, version ?? null] as const);
 }
 
-/** One release as the manifest on disk lists it. */
-export async function readRelease(registry: TestRegistry, version: string, name = 'mlp'): Promise<Release> {
-  const release = (await readManifest(registry, name)).versions.find((r) => r.version === version);
-  if (!release) throw new Error(`the manifest of ${name} on disk does not list ${version}`);
-  return release;
-}
+// ---------------------------------------------------------------------------------------------
+// Fault tests (sw-faults.spec.ts): reading outcomes. The registry on disk, chunk paths and a
+// signer's clock are the kit's (registry.release, registry.paths, publish({ at, expires })).
 
-/** The path under which the test server serves (and logs) a chunk. */
-export function chunkPath(sha256: string, name = 'mlp'): string {
-  return `/registry/${name}/chunks/${sha256}`;
-}
-
-/**
- * A signing `baton` command (publish or a policy command) against the test registry, as
- * `registry.cli` runs it, but with the CLI's clock at `nowMs`: e.g. a manifest signed ten days ago.
- */
-export async function cliAt(registry: TestRegistry, nowMs: number, command: string, ...args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([command, ...args, '--registry', registry.dir, '--key', registry.privateKeyPath], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    now: () => nowMs,
-  });
-  return { code, stdout, stderr };
+/** The BatonError code of a failed harness call (the error's name for anything else); undefined on success. */
+export function errorCode(outcome: { ok: true } | { ok: false; error: { name: string } }): string | undefined {
+  if (outcome.ok) return undefined;
+  return 'code' in outcome.error ? String(outcome.error.code) : outcome.error.name;
 }

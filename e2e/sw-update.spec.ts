@@ -24,7 +24,7 @@ test('first online visit installs v1; an offline reload still serves the app, th
   if (online.ok) expectOutput(online.value.output, 1);
 
   // Offline: the shell and the wasm come from the precache, the model from IndexedDB.
-  const seen = registry.server.requests().length;
+  const seen = registry.requests().length;
   await context.setOffline(true);
   await page.reload();
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
@@ -32,7 +32,7 @@ test('first online visit installs v1; an offline reload still serves the app, th
   const offline = await runStored(page, X, 1);
   expect(offline.ok, JSON.stringify(offline)).toBe(true);
   if (offline.ok) expectOutput(offline.value.output, 1);
-  expect(registry.server.requests().length).toBe(seen);
+  expect(registry.requests().length).toBe(seen);
   // An update check while offline fails with a typed error and changes nothing.
   const failed = await check(page);
   expect(failed.ok ? 'ok' : 'code' in failed.error && failed.error.code).toBe('network-error');
@@ -46,24 +46,23 @@ test('v2 published while the page is open downloads in the background, fetching 
   await openHarness(page, registry);
   await connect(page, registry, 'big');
   expect((await check(page, 'big')).ok).toBe(true);
-  const firstInstall = registry.server.requests({ path: '/registry/big/chunks/*' }).length;
+  const firstInstall = registry.requests({ path: registry.paths.chunks('big') }).length;
 
   await registry.publish(v2, { name: 'big', version: '2' });
-  registry.server.resetRequests();
+  registry.resetRequests();
   const result = await check(page, 'big');
   expect(result.ok && result.value.ready.sort(), JSON.stringify(result)).toEqual(['1', '2']);
   const ready = await waitForEvent(page, (e) => e.type === 'version-ready' && e.version === '2', 'v2 ready');
   expect(ready).toMatchObject({ active: false }); // switching is the runtime's decision, not the download's
 
   // Exactly the chunks that differ between the two manifests were fetched, each once.
-  const manifest = JSON.parse(Buffer.from(JSON.parse(await (await import('node:fs/promises')).readFile(`${registry.dir}/big/manifest.json`, 'utf8')).payload, 'base64').toString());
-  const [r1, r2] = manifest.versions as { chunks: { sha256: string }[] }[];
-  const changed = r2!.chunks.filter((c) => !r1!.chunks.some((o) => o.sha256 === c.sha256)).map((c) => `/registry/big/chunks/${c.sha256}`);
+  const changed = (await registry.newChunks('2', '1', 'big')).map((c) => registry.paths.chunk(c.sha256, 'big'));
+  const [r1, r2] = [await registry.release('1', 'big'), await registry.release('2', 'big')];
   expect(changed).toHaveLength(1);
-  expect(firstInstall).toBe(r1!.chunks.length);
-  expect(registry.server.requests({ path: '/registry/big/chunks/*' }).map((r) => r.path)).toEqual(changed);
+  expect(firstInstall).toBe(r1.chunks.length);
+  expect(registry.requests({ path: registry.paths.chunks('big') }).map((r) => r.path)).toEqual(changed);
   const progress = (await events(page)).filter((e) => e.type === 'progress' && e.version === '2').at(-1);
-  expect(progress).toMatchObject({ chunksFetched: 1, chunksReused: r2!.chunks.length - 1 });
+  expect(progress).toMatchObject({ chunksFetched: 1, chunksReused: r2.chunks.length - 1 });
 });
 
 test('two tabs open at once download the model once', async ({ context, registry }) => {
@@ -75,7 +74,7 @@ test('two tabs open at once download the model once', async ({ context, registry
   await connect(b, registry);
   const [ra, rb] = await Promise.all([check(a), check(b)]);
   expect(ra.ok && rb.ok, JSON.stringify([ra, rb])).toBe(true);
-  const chunks = registry.server.requests({ path: '/registry/mlp/chunks/*' }).map((r) => r.path);
+  const chunks = registry.requests({ path: '/registry/mlp/chunks/*' }).map((r) => r.path);
   expect(chunks.length).toBeGreaterThan(1);
   expect(new Set(chunks).size).toBe(chunks.length);
   // Both tabs heard the one download finish.
@@ -87,10 +86,10 @@ test('the service worker serves a ready model from storage at its model route', 
   await openHarness(page, registry);
   await connect(page, registry);
   expect((await check(page)).ok).toBe(true);
-  const before = registry.server.requests().length;
+  const before = registry.requests().length;
   const served = await page.evaluate(() => window.harness.sw.fetchModel('mlp'));
   expect(served.ok && served.value).toMatchObject({ status: 200, version: '1.0.0' });
   const missing = await page.evaluate(() => window.harness.sw.fetchModel('mlp', '9.9.9'));
   expect(missing.ok && missing.value.status).toBe(404);
-  expect(registry.server.requests().length).toBe(before); // no network round trip
+  expect(registry.requests().length).toBe(before); // no network round trip
 });
