@@ -70,6 +70,27 @@ export interface Release {
   readonly compat: Compatibility;
   /** ISO 8601 time of `baton publish`. */
   readonly publishedAt: string;
+  /** What typical inputs and outputs look like (format 1.1), for drift detection on devices. */
+  readonly profile?: ReleaseProfile;
+}
+
+/** Summary statistics of one tensor's values over sample inputs. */
+export interface TensorProfile {
+  readonly name: string;
+  readonly mean: number;
+  readonly std: number;
+  /** Inner bin edges, ascending: bin i holds (edges[i-1], edges[i]]; the last bin everything above. */
+  readonly edges: readonly number[];
+  /** Share of values in each bin (edges.length + 1 of them, summing to 1). */
+  readonly freq: readonly number[];
+}
+
+/** A version's reference profile: computed by `baton publish --profile` from sample inputs. */
+export interface ReleaseProfile {
+  /** How many sample inputs it was computed from. */
+  readonly samples: number;
+  readonly inputs: readonly TensorProfile[];
+  readonly outputs: readonly TensorProfile[];
 }
 
 /** One step of a rolling schedule; the highest stage whose conditions hold is in force. */

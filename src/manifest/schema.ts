@@ -11,7 +11,8 @@ import type { Manifest } from '../types';
 
 /** The format major this runtime reads. Minor bumps only add optional fields. */
 export const FORMAT_MAJOR = 1;
-export const FORMAT_VERSION = `${FORMAT_MAJOR}.0`;
+/** 1.1 added the optional `profile` of a release; 1.0 readers ignore it. */
+export const FORMAT_VERSION = `${FORMAT_MAJOR}.1`;
 
 /** Limits that keep a hostile or buggy manifest from exhausting memory. */
 export const LIMITS = {
@@ -27,6 +28,7 @@ export const LIMITS = {
   killed: 1024,
   stages: 16,
   arms: 16,
+  profileBins: 64,
 } as const;
 
 const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256'));
@@ -53,6 +55,20 @@ const tensorSpec = z.object({
   shape: z.array(z.union([count, shortString])).check(z.maxLength(LIMITS.tensorRank)),
 });
 
+const finite = z.number().check(z.refine(Number.isFinite, 'a finite number'));
+const tensorProfile = z
+  .object({
+    name: z.string().check(z.minLength(1), z.maxLength(256)),
+    mean: finite,
+    std: finite,
+    edges: z.array(finite).check(z.maxLength(LIMITS.profileBins)),
+    freq: z.array(z.number().check(z.gte(0), z.lte(1))).check(z.maxLength(LIMITS.profileBins + 1)),
+  })
+  .check(
+    z.refine((t) => t.freq.length === t.edges.length + 1, 'freq needs one share per bin (edges + 1)'),
+    z.refine((t) => t.edges.every((e, i) => i === 0 || e > t.edges[i - 1]!), 'edges must ascend'),
+  );
+
 const release = z
   .object({
     version: versionId,
@@ -72,6 +88,13 @@ const release = z
       executionProviders: z.array(z.enum(['wasm', 'webgpu'])).check(z.minLength(1), z.maxLength(4)),
     }),
     publishedAt: isoTime,
+    profile: z.optional(
+      z.object({
+        samples: count,
+        inputs: z.array(tensorProfile).check(z.maxLength(LIMITS.tensorsPerSide)),
+        outputs: z.array(tensorProfile).check(z.maxLength(LIMITS.tensorsPerSide)),
+      }),
+    ),
   })
   .check(
     z.superRefine((r, ctx) => {

@@ -2,8 +2,9 @@
  * The thin effectful shell around {@link reduce}: holds the current state, applies events, and
  * writes the state to storage — at once after a transition (a switch, a verdict, a pin), and at
  * most once per `throttleMs` for the per-request counters, so the hot path never waits on
- * IndexedDB. Writes are serialised; a failed write is reported and retried with the next one.
+ * IndexedDB.
  */
+import { createThrottledSave } from '../store/throttled-save';
 import { reduce, type RolloutEvent, type RolloutState } from './reduce';
 import type { OutcomeTuple, RolloutRecord } from './rollout-record';
 
@@ -26,28 +27,13 @@ export interface RolloutKeeper {
 }
 
 export function createRolloutKeeper(deps: RolloutKeeperDeps): RolloutKeeper {
-  const throttleMs = deps.throttleMs ?? 1000;
   const now = deps.now ?? Date.now;
   let state = deps.initial;
-  let dirty = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let writing: Promise<void> = Promise.resolve();
   let disposed = false;
-
-  const write = (): Promise<void> => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (!dirty) return writing;
-    dirty = false;
-    const snapshot: RolloutRecord = { format: 1, state, windows: deps.windows(state), savedAt: now() };
-    writing = writing.then(() =>
-      deps.save(snapshot).catch((e: unknown) => {
-        dirty = true;
-        deps.onSaveError(e);
-      }),
-    );
-    return writing;
-  };
+  const saver = createThrottledSave(() => deps.save({ format: 1, state, windows: deps.windows(state), savedAt: now() }), {
+    throttleMs: deps.throttleMs ?? 1000,
+    onError: deps.onSaveError,
+  });
 
   return {
     get state() {
@@ -57,19 +43,13 @@ export function createRolloutKeeper(deps: RolloutKeeperDeps): RolloutKeeper {
       const next = reduce(state, event);
       if (next === state || disposed) return state;
       state = next;
-      dirty = true;
-      if (event.type === 'served' || event.type === 'shadowed') {
-        timer ??= setTimeout(() => void write(), throttleMs);
-      } else {
-        void write();
-      }
+      saver.changed(event.type !== 'served' && event.type !== 'shadowed');
       return state;
     },
-    flush: write,
+    flush: () => saver.flush(),
     dispose() {
       disposed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      saver.dispose();
     },
   };
 }

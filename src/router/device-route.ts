@@ -2,14 +2,28 @@
 import type { RolloutPolicy } from '../types';
 import { deviceBucket } from './bucket';
 import { route, type Route, type RouteInput } from './route';
+import { currentPercent } from './schedule';
 
-export async function routeDevice(policy: RolloutPolicy, deviceId: string, rest: Omit<RouteInput, 'policy' | 'candidateBucket' | 'abBucket'>): Promise<Route> {
-  const candidateSalt = policy.candidate?.salt;
-  const abSalt = policy.ab?.salt;
-  return route({
+export interface DeviceRoute extends Route {
+  /** This device's bucket for the candidate's salt, and the candidate's percentage in force. */
+  readonly candidate?: { readonly bucket: number; readonly percent: number };
+  readonly abBucket?: number;
+}
+
+export async function routeDevice(policy: RolloutPolicy, deviceId: string, rest: Omit<RouteInput, 'policy' | 'candidateBucket' | 'abBucket'>): Promise<DeviceRoute> {
+  const candidate = policy.candidate;
+  const candidateBucket = candidate ? await deviceBucket(deviceId, candidate.salt) : undefined;
+  const abBucket = policy.ab ? await deviceBucket(deviceId, policy.ab.salt) : undefined;
+  const r = route({
     policy,
     ...rest,
-    ...(candidateSalt === undefined ? {} : { candidateBucket: await deviceBucket(deviceId, candidateSalt) }),
-    ...(abSalt === undefined ? {} : { abBucket: await deviceBucket(deviceId, abSalt) }),
+    ...(candidateBucket === undefined ? {} : { candidateBucket }),
+    ...(abBucket === undefined ? {} : { abBucket }),
   });
+  const percent = candidate && (rest.now === undefined ? candidate.percent : currentPercent(candidate, { now: rest.now, ...(rest.healthyRuns === undefined ? {} : { healthyRuns: rest.healthyRuns }) }));
+  return {
+    ...r,
+    ...(candidateBucket === undefined || percent === undefined ? {} : { candidate: { bucket: candidateBucket, percent } }),
+    ...(abBucket === undefined ? {} : { abBucket }),
+  };
 }

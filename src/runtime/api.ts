@@ -2,6 +2,10 @@
 import type { Tensor } from 'onnxruntime-common';
 import type { BatonError, BatonErrorWire } from '../errors';
 import type { DownloadProgress } from '../download/download-release';
+import type { DriftMetrics, DriftSignal } from '../observe/drift';
+import type { LogEntry } from '../observe/event-log';
+import type { RecorderMetrics } from '../observe/metrics';
+import type { TelemetryStats } from '../observe/telemetry';
 import type { RolloutState, TrialState } from '../rollout/reduce';
 import type { ExecutionProvider, VersionId } from '../types';
 import type { CheckResult, ModelStatus } from '../update/messages';
@@ -37,7 +41,22 @@ export type RuntimeEvents = {
   /** The worker died; it was replaced and the same version serves again. */
   'worker-restarted': { readonly version: VersionId; readonly reason: BatonError };
   error: { readonly error: BatonError; readonly during: string };
+  /** A version was loaded and warmed in its worker, ready to take over. */
+  warmed: { readonly version: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };
+  /** A version will never be served or fetched again on this device (rolled back, failed to load). */
+  quarantined: { readonly version: VersionId; readonly code: string };
+  /** An input or output tensor's distribution moved away from the version's reference profile. */
+  drift: DriftSignal;
 };
+
+/** `rt.metrics()`: what this runtime measured since it started (see src/observe). */
+export interface RuntimeMetrics extends RecorderMetrics {
+  readonly model: string;
+  readonly serving?: { readonly version: VersionId; readonly ep: ExecutionProvider; readonly arm?: string; readonly activeForMs: number };
+  readonly drift: readonly DriftMetrics[];
+  /** One entry per registered exporter that reports its counters. */
+  readonly telemetry: readonly TelemetryStats[];
+}
 
 export interface RuntimeStatus {
   readonly model: string;
@@ -60,6 +79,11 @@ export interface RuntimeStatus {
   readonly trial?: TrialState & { readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p50?: number; readonly p95?: number; readonly p99?: number };
   /** This device's rollout state (persisted): phase, promotions, healthy runs, recent decisions. */
   readonly rollout: RolloutState;
+  /** Where this device stands: its bucket for the candidate's salt and the stage in force, its A/B bucket. */
+  readonly route?: {
+    readonly candidate?: { readonly version: VersionId; readonly bucket: number; readonly percent: number; readonly inside: boolean };
+    readonly ab?: { readonly bucket: number; readonly arm?: string };
+  };
   /** A version pinned on this device with `rt.pin`. */
   readonly pinned?: VersionId;
   /** The idle worker that will host the next version. */
@@ -85,6 +109,12 @@ export interface Runtime {
   /** Serves `version` on this device (it must be ready here), whatever the rollout says. */
   pin(version: VersionId): Promise<void>;
   unpin(): Promise<void>;
+  /** Counters, latency histograms, downloads, shadow agreement, drift and telemetry, per version × EP × arm. */
+  metrics(): RuntimeMetrics;
+  /** The lifecycle log (persisted, bounded), oldest first; `afterSeq` for only what is newer. */
+  log(afterSeq?: number): LogEntry[];
+  /** Hands the exporters what they have not had yet, now. */
+  flushTelemetry(): Promise<void>;
   /** Terminates the workers; pending calls reject with `disposed`. */
   dispose(): Promise<void>;
   /** @internal Test hooks. */

@@ -4,6 +4,7 @@ import type { ExecutionProvider, PublicKeyJson, Release } from '../types';
 import type { DownloadSettings, ModelInterface } from '../update/config';
 import type { Feeds } from '../worker/protocol';
 import type { CreateWorker, WorkerTimeouts } from '../worker/worker-client';
+import type { TelemetryExporter } from '../observe/telemetry';
 
 export interface RuntimeConfig {
   /** The model's name in the registry. */
@@ -50,6 +51,13 @@ export interface RuntimeConfig {
   readonly standbyWorker?: boolean;
   /** Delay before replacing the standby after a switch, keeping its start-up out of the swap. Default 5000 ms. */
   readonly standbyRespawnDelayMs?: number;
+  /** Exporters that receive the log and metrics in batches (e.g. `otlpExporter({ endpoint })`). */
+  readonly telemetry?: { readonly exporters: readonly TelemetryExporter[]; readonly intervalMs?: number };
+  /**
+   * Drift detection against the manifest's reference profiles: the share of requests whose
+   * inputs and outputs are summarised (default 0.1) and the PSI that raises a `drift` event (0.2).
+   */
+  readonly drift?: { readonly sampleRate?: number; readonly threshold?: number };
 }
 
 export type ResolvedConfig = Readonly<

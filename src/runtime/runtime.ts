@@ -12,6 +12,8 @@ import type { Verdict } from '../health/verdict';
 import { DEFAULT_HEALTH } from '../publish/policy-edit';
 import { INITIAL_ROLLOUT } from '../rollout/reduce';
 import { createRolloutKeeper } from '../rollout/rollout-keeper';
+import { parseRolloutRecord, rolloutKey } from '../rollout/rollout-record';
+import { inRollout } from '../router/bucket';
 import { routeDevice } from '../router/device-route';
 import { nextStageAt } from '../router/schedule';
 import type { Release, VersionId } from '../types';
@@ -24,6 +26,7 @@ import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config
 import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api';
 import { loadSlot, type Slot } from './slot';
 import { createShadowRunner } from './shadow';
+import { createObservability, type Observability } from './observability';
 import { createWorkerPool } from './worker-pool';
 
 /**
@@ -48,7 +51,12 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
 
 async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime> {
   const emitter = mitt<RuntimeEvents>();
-  const emit = <K extends keyof RuntimeEvents>(type: K, event: RuntimeEvents[K]) => emitter.emit(type, event);
+  /** Every event is logged (and exported) as well as emitted, once the log is open. */
+  let obs: Observability | undefined;
+  const emit = <K extends keyof RuntimeEvents>(type: K, event: RuntimeEvents[K]) => {
+    obs?.event(type, event);
+    emitter.emit(type, event);
+  };
   const init: WorkerInit = { executionProviders: cfg.executionProviders, ...(cfg.wasmThreads === undefined ? {} : { wasmThreads: cfg.wasmThreads }) };
   const slotOptions = {
     init,
@@ -68,6 +76,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   let preparing: VersionId | undefined;
   /** The A/B arm this device is in, when an A/B test decides what it serves. */
   let arm: { readonly name: string; readonly version: VersionId } | undefined;
+  let routeInfo: RuntimeStatus['route'];
   let lastStatus: ModelStatus | undefined;
   let lastError: BatonError | undefined;
   let disposed = false;
@@ -122,7 +131,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     health,
     healthPolicy,
     report: (during, e) => report(during, e),
-    onRun(version, agreed) {
+    onRun(version, agreed, latencyMs) {
+      obs!.shadow(version, agreed, latencyMs);
       const runs = rollout.dispatch({ type: 'shadowed', version, agreed }).healthyRuns[version];
       if (agreed) openStageIfEarned(version, runs);
     },
@@ -204,18 +214,31 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     lastError = error;
     emit('error', { error, during });
   };
-  const persisted = await source.loadRollout(cfg.model).catch((e: unknown) => {
-    report('reading the rollout state', e);
-    return undefined;
-  });
+  const persisted = parseRolloutRecord(
+    await source.readMeta(rolloutKey(cfg.model)).catch((e: unknown) => {
+      report('reading the rollout state', e);
+      return undefined;
+    }),
+  );
   /** Trial, promotions, healthy runs and local pin: persisted, so a reload resumes in the same phase. */
   const rollout = createRolloutKeeper({
     initial: persisted?.state ?? INITIAL_ROLLOUT,
-    save: (record) => source.saveRollout(cfg.model, record),
+    save: (record) => source.writeMeta(rolloutKey(cfg.model), record),
     windows: (state) => health.snapshot([state.trial?.version, state.trial?.baseline].filter((v): v is VersionId => v !== undefined)),
     onSaveError: (e) => report('saving the rollout state', e),
   });
   const flushRollout = () => void rollout.flush();
+  obs = await createObservability({
+    model: cfg.model,
+    readMeta: (key) => source.readMeta(key),
+    writeMeta: (key, value) => source.writeMeta(key, value),
+    deviceId: () => lastStatus?.deviceId ?? '',
+    serving: () => (live ? { version: live.version, ep: live.load.ep, ...(arm && arm.version === live.version ? { arm: arm.name } : {}), activeForMs: performance.now() - since } : undefined),
+    report: (during, e) => report(during, e),
+    onDrift: (signal) => emit('drift', signal),
+    ...(cfg.telemetry ? { telemetry: cfg.telemetry } : {}),
+    ...(cfg.drift ? { drift: cfg.drift } : {}),
+  });
 
   async function restart(crashed: Slot, reason: BatonError) {
     live = undefined;
@@ -258,6 +281,10 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       ...(candidateRuns === undefined ? {} : { healthyRuns: candidateRuns }),
     });
     arm = r.arm === undefined ? undefined : { name: r.arm, version: r.serve };
+    routeInfo = {
+      ...(r.candidate && policy.candidate ? { candidate: { version: policy.candidate.version, ...r.candidate, inside: inRollout(r.candidate.bucket, r.candidate.percent) } } : {}),
+      ...(r.abBucket === undefined ? {} : { ab: { bucket: r.abBucket, ...(r.arm === undefined ? {} : { arm: r.arm }) } }),
+    };
     const servable = (v: VersionId) => ready.has(v) && !quarantined.has(v) && !policy.killed.includes(v);
     await shadow.sync(r.shadow !== undefined && servable(r.shadow) ? ready.get(r.shadow) : undefined, policy.candidate?.shadow);
     let target: VersionId | undefined = r.serve;
@@ -284,6 +311,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         try {
           const { bytes } = await source.readModel(cfg.model, release.version);
           slot = await loadSlot(release, bytes, slotOptions, await workers.take());
+          emit('warmed', { version: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
         } catch (e) {
           if (live) workers.replenishLater();
           if (isBatonError(e) && (e.code === 'model-load-failed' || e.code === 'warmup-failed')) {
@@ -336,6 +364,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         emit('update-failed', { ...(e.version ? { version: e.version } : {}), error: BatonError.fromWire(e.error) });
         break;
       case 'version-quarantined':
+        emit('quarantined', { version: e.version, code: e.reason.code });
         void reconcile();
         break;
       case 'version-activated':
@@ -384,20 +413,33 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         slot = live!;
       }
       const sampled = shadow.sample(feeds);
+      const armName = arm && slot.version === arm.version ? arm.name : undefined;
+      // Summarised before the run: the run transfers (detaches) the input buffers.
+      const drift = obs!.sampleDrift();
+      if (drift) obs!.drift(slot.release, 'input', feeds);
       const started = performance.now();
       let result;
       try {
         result = await slot.run(feeds);
       } catch (e) {
-        observe(slot.version, false, performance.now() - started);
+        const latency = performance.now() - started;
+        observe(slot.version, false, latency);
+        obs!.request(slot.version, slot.load.ep, armName, false, latency);
         throw e;
       }
-      observe(slot.version, outputsFinite(result.outputs), performance.now() - started);
+      const latency = performance.now() - started;
+      const ok = outputsFinite(result.outputs);
+      observe(slot.version, ok, latency);
+      obs!.request(slot.version, result.ep, armName, ok, latency);
+      if (drift && ok) obs!.drift(slot.release, 'output', result.outputs);
       if (sampled) shadow.after(sampled, result.outputs);
       const outputs: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(result.outputs)) outputs[name] = new Tensor(t.type as never, t.data as never, t.dims as number[]);
-      return { outputs, version: slot.version, ep: result.ep, ...(arm && slot.version === arm.version ? { arm: arm.name } : {}) };
+      return { outputs, version: slot.version, ep: result.ep, ...(armName === undefined ? {} : { arm: armName }) };
     },
+    metrics: () => obs!.metrics(),
+    log: (afterSeq) => obs!.log(afterSeq),
+    flushTelemetry: () => obs!.flushTelemetry(),
     status(): RuntimeStatus {
       return {
         model: cfg.model,
@@ -409,6 +451,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         ...(rollout.state.trial ? { trial: { ...rollout.state.trial, ...health.stats(rollout.state.trial.version) } } : {}),
         rollout: rollout.state,
         ...(rollout.state.localPin ? { pinned: rollout.state.localPin } : {}),
+        ...(routeInfo ? { route: routeInfo } : {}),
         standby: workers.standby,
         worker: workerInfo,
         ...(lastStatus ? { device: lastStatus } : {}),
@@ -464,6 +507,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       fallback?.worker.terminate();
       shadow.dispose();
       workers.dispose();
+      await obs!.dispose();
       source.close();
       emitter.all.clear();
     },

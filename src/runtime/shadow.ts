@@ -27,7 +27,7 @@ export interface ShadowDeps {
   readonly health: HealthMonitor;
   healthPolicy(): HealthPolicy;
   /** One shadow run finished (`agreed` false when it failed or disagreed). */
-  onRun(version: VersionId, agreed: boolean): void;
+  onRun(version: VersionId, agreed: boolean, latencyMs: number): void;
   /** The shadowed version failed its agreement gate (already unloaded). */
   onReject(version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>): Promise<void>;
   report(during: string, e: unknown): void;
@@ -48,8 +48,9 @@ export function createShadowRunner(deps: ShadowDeps): ShadowRunner {
     } catch {
       agreed = false; // a failing shadow run disagrees
     }
-    const verdict = deps.health.recordShadow(s.version, agreed, performance.now() - started, deps.healthPolicy());
-    deps.onRun(s.version, agreed);
+    const latencyMs = performance.now() - started;
+    const verdict = deps.health.recordShadow(s.version, agreed, latencyMs, deps.healthPolicy());
+    deps.onRun(s.version, agreed, latencyMs);
     if (verdict?.kind === 'rollback' && slot === s) {
       slot = undefined;
       deps.retire(s);

@@ -4,7 +4,6 @@
  * checks apply; only offline start-up and background checks are lost. Events reach the other
  * tabs on the same BroadcastChannel, and Web Locks keep two tabs from downloading twice.
  */
-import { loadRolloutRecord, saveRolloutRecord } from '../rollout/rollout-record';
 import { openBatonDb } from '../store/db';
 import { openEventChannel } from './event-channel';
 import type { UpdateClient } from './sw-client';
@@ -30,8 +29,8 @@ export async function createPageUpdateClient(opts: { dbName?: string; fetch?: ty
       const found = await updater.readModel(model, version);
       return { version: found.version, bytes: new Uint8Array(await found.blob.arrayBuffer()) };
     },
-    loadRollout: (model) => loadRolloutRecord(db, model),
-    saveRollout: (model, record) => saveRolloutRecord(db, model, record),
+    readMeta: (key) => db.get('meta', key),
+    writeMeta: async (key, value) => void (await db.put('meta', value, key)),
     on: (listener) => events.on(listener),
     close() {
       events.close();

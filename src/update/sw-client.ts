@@ -6,7 +6,6 @@
  */
 import { BatonError, type BatonErrorWire } from '../errors';
 import { openBatonDb, type BatonDb } from '../store/db';
-import { loadRolloutRecord, saveRolloutRecord, type RolloutRecord } from '../rollout/rollout-record';
 import { readReadyModel } from '../store/read-model';
 import type { VersionId } from '../types';
 import type { ModelConfig } from './config';
@@ -22,9 +21,9 @@ export interface UpdateClient {
   quarantine(model: string, version: VersionId, reason: BatonErrorWire): Promise<ModelStatus>;
   /** A ready version's bytes (default: the active one), from storage. */
   readModel(model: string, version?: VersionId): Promise<{ version: VersionId; bytes: Uint8Array<ArrayBuffer> }>;
-  /** This device's persisted rollout (read and written by the page, straight in IndexedDB). */
-  loadRollout(model: string): Promise<RolloutRecord | undefined>;
-  saveRollout(model: string, record: RolloutRecord): Promise<void>;
+  /** State the page keeps per device (rollout, event log), straight in IndexedDB's `meta` store. */
+  readMeta(key: string): Promise<unknown>;
+  writeMeta(key: string, value: unknown): Promise<void>;
   /** Subscribes to update events from every context of the origin; returns the unsubscribe. */
   on(listener: (event: UpdateEvent) => void): () => void;
   close(): void;
@@ -134,8 +133,8 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
       const { version: found, blob } = await readReadyModel(await openDb(), model, version);
       return { version: found, bytes: new Uint8Array(await blob.arrayBuffer()) };
     },
-    loadRollout: async (model) => loadRolloutRecord(await openDb(), model),
-    saveRollout: async (model, record) => saveRolloutRecord(await openDb(), model, record),
+    readMeta: async (key) => (await openDb()).get('meta', key),
+    writeMeta: async (key, value) => void (await (await openDb()).put('meta', value, key)),
     on: (listener) => events.on(listener),
     close() {
       events.close();
