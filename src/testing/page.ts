@@ -61,8 +61,10 @@ export async function waitForServiceWorkerControl(page: Page, opts: { timeout?: 
 }
 
 /**
- * Takes the page's browser context offline: every fetch of every page and of the service worker
- * fails as it would without a network (what the server log then shows is nothing at all).
+ * Takes the page's browser context offline: the fetches of its pages, workers and service
+ * worker fail as they would without a network. Not covered by Chromium's emulation: the
+ * browser's own update check of the service worker script (on a navigation or `register()`),
+ * which still reaches the server — filter that path out of what the server saw.
  */
 export function goOffline(page: Page): Promise<void> {
   return page.context().setOffline(true);
