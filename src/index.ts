@@ -9,6 +9,14 @@ export type { ModelInterface, DownloadSettings, RetrySettings } from './update/c
 export type { CheckResult, ModelStatus, UpdateEvent } from './update/messages';
 export type { DownloadProgress } from './download/download-release';
 export type { RolloutState, TrialState, RolloutDecision } from './rollout/reduce';
+export type { RuntimeMetrics } from './runtime/api';
+export type { VersionMetrics, ShadowMetrics, DownloadMetrics } from './observe/metrics';
+export type { HistogramSummary } from './observe/histogram';
+export type { LogEntry, LogLevel } from './observe/event-log';
+export type { DriftMetrics, DriftSignal } from './observe/drift';
+export { profileTensor } from './observe/drift';
+export { otlpExporter, otlpLogs, otlpMetrics } from './observe/telemetry';
+export type { TelemetryBatch, TelemetryExporter, TelemetryStats, OtlpExporterOptions } from './observe/telemetry';
 export { BatonError, isBatonError } from './errors';
 export type { BatonErrorCode, BatonErrorWire } from './errors';
 export { verifyManifest } from './manifest/verify';
@@ -25,12 +33,14 @@ export type {
   OpsetImport,
   PublicKeyJson,
   Release,
+  ReleaseProfile,
   RolloutPolicy,
   RolloutStage,
   ShadowComparison,
   ShadowPolicy,
   SignedEnvelope,
   TensorElementType,
+  TensorProfile,
   TensorSpec,
   VersionId,
 } from './types';

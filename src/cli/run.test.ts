@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '../crypto/encoding';
 import { openEnvelope } from '../manifest/envelope';
 import { parsePayloadJson } from '../manifest/verify';
-import { largeModel, mlpModel, sileroModelPath } from '../testing/models';
+import { largeModel, mlpModel, mlpReference, sileroModelPath } from '../testing/models';
 import type { Manifest } from '../types';
 import { runCli } from './run';
 
@@ -267,5 +267,35 @@ describe('bad arguments exit with code 2 and a message', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already published/);
     expect((await readdir(join(registry, 'mlp', 'chunks'))).length).toBe(chunksBefore);
+  });
+});
+
+describe('baton publish --profile', () => {
+  it('records a reference profile of the sample inputs and of the outputs the model gives on them', async () => {
+    const samples = { inputs: Array.from({ length: 40 }, (_, i) => ({ x: { type: 'float32', dims: [1, 4], data: [i / 10, -i / 20, 1, (i % 7) - 3] } })) };
+    await writeFile(join(dir, 'samples.json'), JSON.stringify(samples));
+    await writeFile(join(dir, 'mlp-v4.onnx'), mlpModel(4));
+    const r = await baton('publish', join(dir, 'mlp-v4.onnx'), '--version', '4.0.0', '--profile', join(dir, 'samples.json'), ...signing());
+    expect(r.code, r.stderr).toBe(0);
+    const release = (await readManifest()).versions.find((v) => v.version === '4.0.0')!;
+    expect(release.profile).toMatchObject({ samples: 40, inputs: [{ name: 'x' }], outputs: [{ name: 'y' }] });
+    const input = release.profile!.inputs[0]!;
+    const all = samples.inputs.flatMap((s) => s.x.data);
+    expect(input.mean).toBeCloseTo(all.reduce((a, b) => a + b, 0) / all.length, 5);
+    expect(input.freq.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    // The outputs are what the model computes on the samples (its pure-JS reference agrees).
+    const ys = samples.inputs.flatMap((s) => Array.from(mlpReference(4, Float32Array.from(s.x.data), 1)));
+    expect(release.profile!.outputs[0]!.mean).toBeCloseTo(ys.reduce((a, b) => a + b, 0) / ys.length, 4);
+    expect((await verifyJson()).report.ok).toBe(true);
+  });
+
+  it('refuses samples that do not fit the model, before writing anything', async () => {
+    await writeFile(join(dir, 'bad-samples.json'), JSON.stringify({ inputs: [{ x: { type: 'float32', dims: [1, 4], data: [1, 2] } }] }));
+    await writeFile(join(dir, 'mlp-v5.onnx'), mlpModel(5));
+    const before = await readFile(manifestPath());
+    const r = await baton('publish', join(dir, 'mlp-v5.onnx'), '--version', '5.0.0', '--profile', join(dir, 'bad-samples.json'), ...signing());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/model-invalid: .*2 values for dims \[1, 4\]/);
+    expect(utf8Decode(await readFile(manifestPath()))).toBe(utf8Decode(before));
   });
 });

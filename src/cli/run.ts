@@ -31,6 +31,7 @@ const USAGE = `Usage: baton <command> [options]
            [--rollout <percent>] [--chunk-size <bytes|4MiB>] [--expires <30d>]
            [--ort-range <semver range>] [--ep wasm,webgpu] [--salt <s>] [--json]
            [--shadow <share 0-1> [--shadow-compare max-abs-diff|argmax] [--shadow-tolerance <t>]]
+           [--profile <samples.json>]   reference profile for drift detection (runs the model on the samples)
   rollout  --percent <p> | --stage <p>[@<time|+duration>][/<n>runs] … | --no-stages   (+ --registry --name --key)
   health   [--promote-after <n>] [--min-requests <n>] [--window-requests <n>] [--window <90s>]
            [--max-error-increase <0-1>] [--max-p95-ratio <k>] [--min-shadow-agreement <0-1>]   (+ --registry --name --key)
@@ -157,6 +158,7 @@ async function publishCommand(args: readonly string[], io: CliIo): Promise<numbe
       shadow: { type: 'string' },
       'shadow-compare': { type: 'string' },
       'shadow-tolerance': { type: 'string' },
+      profile: { type: 'string' },
     },
     1,
   );
@@ -178,6 +180,7 @@ async function publishCommand(args: readonly string[], io: CliIo): Promise<numbe
     ...(ortRange === undefined ? {} : { ortRange }),
     ...(p.str('ep') === undefined ? {} : { executionProviders: parseEps(p.required('ep')) }),
     ...(salt === undefined ? {} : { salt }),
+    ...(p.str('profile') === undefined ? {} : { profileSamples: p.required('profile') }),
     ...shadowOption(p),
     ...expiresOption(p),
     ...(io.now ? { now: io.now } : {}),

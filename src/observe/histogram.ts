@@ -46,6 +46,9 @@ export class LogHistogram {
   /** The value at quantile q (0–1), within 1 % relative error; 0 when empty. */
   quantile(q: number): number {
     if (this.count === 0) return 0;
+    // The extremes are known exactly.
+    if (q <= 0) return this.min;
+    if (q >= 1) return this.max;
     const rank = Math.max(0, Math.min(this.count - 1, Math.floor(q * (this.count - 1))));
     if (rank < this.zeros) return 0;
     let seen = this.zeros;

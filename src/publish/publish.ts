@@ -12,6 +12,7 @@ import type { ExecutionProvider, Manifest, PrivateKeyJson, PublicKeyJson, Releas
 import { chunkBytes, DEFAULT_CHUNK_SIZE } from './chunk';
 import { defaultOrtRange, inspectOnnx } from './inspect-onnx';
 import { addRelease, PolicyError, resign } from './policy-edit';
+import { computeProfile, readSamples } from './profile';
 import {
   chunkPath,
   readManifestBytes,
@@ -36,6 +37,8 @@ export interface PublishOptions {
   readonly executionProviders?: readonly ExecutionProvider[];
   readonly salt?: string;
   readonly shadow?: ShadowPolicy;
+  /** Sample inputs (JSON, see profile.ts) to compute the version's reference profile from. */
+  readonly profileSamples?: string;
   readonly now?: () => number;
   /** Called after each chunk is handled, for progress output. */
   readonly onChunk?: (done: number, total: number, written: boolean) => void;
@@ -57,6 +60,8 @@ export async function publish(opts: PublishOptions): Promise<PublishResult> {
   if (ortRange === undefined) {
     throw new PolicyError(`model imports opset ${JSON.stringify(summary.opsets)}, newer than Baton's table; pass --ort-range`);
   }
+  // Before the lock and before any write: profiling runs the model, which may fail.
+  const profile = opts.profileSamples === undefined ? undefined : await computeProfile(bytes, summary.inputs, await readSamples(opts.profileSamples, summary.inputs));
   const file = await chunkBytes(bytes, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const paths = registryPaths(opts.registry, opts.name);
 
@@ -73,6 +78,7 @@ export async function publish(opts: PublishOptions): Promise<PublishResult> {
       opsets: summary.opsets,
       compat: { onnxruntimeWeb: ortRange, executionProviders: [...(opts.executionProviders ?? ['wasm', 'webgpu'])] },
       publishedAt: new Date(now()).toISOString(),
+      ...(profile ? { profile } : {}),
     };
     // Fail on policy before writing a single chunk.
     const draft = addRelease(current, release, {
