@@ -20,6 +20,7 @@ import {
   writePlan,
 } from './static-files';
 import type { ResponsePlan } from './static-files';
+import { COLLECTOR_PREFIX, readCollected, type CollectedPayload } from './collector';
 
 export type { Fault, FaultKind, PathPattern } from './faults';
 
@@ -113,6 +114,8 @@ export interface TestServer {
   /** Requests seen, in arrival order, including those still in progress (snapshots). */
   requests(filter?: RequestFilter): RequestRecord[];
   resetRequests(): void;
+  /** OTLP JSON payloads received at `POST /collector/v1/{logs,metrics}`, in arrival order. */
+  telemetry(): CollectedPayload[];
   /** Stops listening and destroys every connection, stalled ones included; idempotent. */
   close(): Promise<void>;
 }
@@ -158,11 +161,27 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       if (pathname.startsWith('/__baton/')) return await handleControl(req, res, pathname, url, rules, log);
       if (opts.extraRoutes !== undefined && (await opts.extraRoutes(req, res, url))) return;
       const record = log.begin(req.method ?? 'GET', pathname, q === -1 ? '' : target.slice(q + 1), res);
+      if (pathname.startsWith(COLLECTOR_PREFIX)) return await collect(req, res, pathname, record);
       await serve(req, res, pathname, record);
     } catch (err) {
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { error: `test server: ${(err as Error).message}` });
     }
+  }
+
+  const collected: CollectedPayload[] = [];
+  /** The collector: faults of kind status, delay and reset apply, as for any other path. */
+  async function collect(req: IncomingMessage, res: ServerResponse, pathname: string, record: RequestRecord): Promise<void> {
+    const send = (plan: ResponsePlan) => writePlan(res, plan, false, (n) => void (record.bytesSent += n));
+    const fault = rules.take(pathname)?.fault;
+    if (fault !== undefined) record.fault = fault.kind;
+    if (fault?.kind === 'reset') return void req.socket.resetAndDestroy();
+    if (fault?.kind === 'status') return send(textPlan(fault.status, `injected fault: ${describeFault(fault)}`));
+    if (fault?.kind === 'delay' && !(await waitUnlessClosed(res, fault.ms))) return;
+    const payload = await readCollected(req, pathname);
+    if ('error' in payload) return send(textPlan(payload.status, payload.error));
+    collected.push(payload);
+    return send(textPlan(200, '{}'));
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, pathname: string, record: RequestRecord): Promise<void> {
@@ -245,6 +264,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     clearFaults: () => rules.clear(),
     requests: (filter) => log.list(filter),
     resetRequests: () => log.reset(),
+    telemetry: () => collected.slice(),
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
