@@ -2,7 +2,7 @@
  * The runtime as an app uses it, plus a load generator that issues requests at a fixed rate and
  * records what each one saw (start, end, version, error code), for the zero-downtime tests.
  */
-import { BatonError, createRuntime, type Feeds, type Runtime, type RuntimeConfig } from '../../src/index';
+import { BatonError, createRuntime, otlpExporter, type Feeds, type Runtime, type RuntimeConfig } from '../../src/index';
 import type { Release } from '../../src/types';
 
 interface RequestRecord {
@@ -48,13 +48,15 @@ const wire = (e: unknown) => (e instanceof BatonError ? e.toWire() : { name: (e 
 
 export const runtimeHarness = {
   /** `failWarmupOf`: give that version a warm-up input that makes it fail (x0 = 99 for the failing-run model). */
-  async create(config: Omit<RuntimeConfig, 'warmup'> & { silero?: boolean; failWarmupOf?: string }) {
+  /** `telemetryEndpoint`: export to that collector with Baton's OTLP exporter (exporters are not serialisable). */
+  async create(config: Omit<RuntimeConfig, 'warmup' | 'telemetry'> & { silero?: boolean; failWarmupOf?: string; telemetryEndpoint?: string; telemetryIntervalMs?: number }) {
     try {
-      const { silero, failWarmupOf, ...rest } = config;
+      const { silero, failWarmupOf, telemetryEndpoint, telemetryIntervalMs, ...rest } = config;
       const warmup = (release: Release) =>
         silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined;
-      rt = await createRuntime({ ...rest, warmup });
-      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'switch', 'released', 'rollback', 'promoted', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
+      const telemetry = telemetryEndpoint === undefined ? undefined : { exporters: [otlpExporter({ endpoint: telemetryEndpoint })], ...(telemetryIntervalMs === undefined ? {} : { intervalMs: telemetryIntervalMs }) };
+      rt = await createRuntime({ ...rest, warmup, ...(telemetry ? { telemetry } : {}) });
+      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'warmed', 'switch', 'released', 'rollback', 'promoted', 'quarantined', 'load-failed', 'update-failed', 'worker-restarted', 'drift', 'error'] as const) {
         rt.on(type, (event) => events.push({ type, at: performance.now(), event: JSON.parse(JSON.stringify(event, (_k, v: unknown) => (v instanceof BatonError ? v.toWire() : v))) }));
       }
       return { ok: true as const, status: rt.status() };
@@ -73,6 +75,11 @@ export const runtimeHarness = {
   /** `n` requests issued at once, without waiting: the worker must serialise them itself. */
   async burst(x: number[], n: number) {
     const settled = await Promise.allSettled(Array.from({ length: n }, () => rt!.run(mlpFeeds(x, 1))));
+    return settled.map((r) => (r.status === 'fulfilled' ? { ok: true as const, version: r.value.version } : { ok: false as const, error: wire(r.reason) }));
+  },
+  /** One request per input in `xs`, all issued at once. */
+  async burstEach(xs: number[][]) {
+    const settled = await Promise.allSettled(xs.map((x) => rt!.run(mlpFeeds(x, 1))));
     return settled.map((r) => (r.status === 'fulfilled' ? { ok: true as const, version: r.value.version } : { ok: false as const, error: wire(r.reason) }));
   },
   async runSilero() {
@@ -118,6 +125,9 @@ export const runtimeHarness = {
   stopLoad: () => load!.stop(),
   loadCompleted: () => load?.completed() ?? 0,
   status: () => JSON.parse(JSON.stringify(rt!.status())) as ReturnType<Runtime['status']>,
+  metrics: () => JSON.parse(JSON.stringify(rt!.metrics())) as ReturnType<Runtime['metrics']>,
+  log: (afterSeq?: number) => rt!.log(afterSeq),
+  flushTelemetry: () => rt!.flushTelemetry(),
   async checkForUpdate() {
     try {
       return { ok: true as const, value: await rt!.checkForUpdate() };

@@ -49,6 +49,8 @@ export interface OtlpExporterOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Payloads kept for retry; beyond this the oldest are dropped (and counted). Default 20. */
   readonly maxQueue?: number;
+  /** A request that takes longer is abandoned (and retried with the next batch). Default 10 s. */
+  readonly timeoutMs?: number;
   /** Extra resource attributes (app version, …). */
   readonly resource?: Readonly<Record<string, string>>;
   readonly fetch?: typeof fetch;
@@ -95,6 +97,8 @@ export function otlpExporter(opts: OtlpExporterOptions): TelemetryExporter {
           headers: { 'content-type': 'application/json', ...opts.headers },
           body: item.body,
           keepalive: item.body.length <= KEEPALIVE_LIMIT,
+          // A collector that hangs must not hold the queue (and every later batch) with it.
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
         });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         queue.shift();

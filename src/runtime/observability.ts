@@ -138,7 +138,8 @@ export async function createObservability(deps: ObservabilityDeps): Promise<Obse
     async dispose() {
       if (interval) clearInterval(interval);
       if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onHidden);
-      await flushTelemetry(true);
+      // A last batch, but a collector that hangs must not hold up dispose (the beacon is queued by then).
+      await Promise.race([flushTelemetry(true), new Promise((resolve) => setTimeout(resolve, 1000))]);
       await saver.flush();
       saver.dispose();
     },
