@@ -11,10 +11,10 @@ import { openHarness } from './sw-helpers';
 
 const X = [0.5, -1, 2, 0.25];
 
-async function start(page: Page, registry: TestRegistry) {
+async function start(page: Page, registry: TestRegistry, extra: Record<string, unknown> = {}) {
   const created = await page.evaluate(
     (config) => window.harness.rt.create(config as never),
-    { model: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false },
+    { model: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false, ...extra },
   );
   expect(created.ok, JSON.stringify(created)).toBe(true);
 }
@@ -24,7 +24,8 @@ const find = async (page: Page, type: string) => (await events(page)).find((e) =
 test('a candidate failing on 30 % of inputs is rolled back within its window; no request fails after the rollback', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
-  await start(page, registry);
+  // Telemetry every 10 minutes: only the immediate report of a rollback can reach the collector.
+  await start(page, registry, { telemetryEndpoint: `${registry.server.url}/collector`, telemetryIntervalMs: 600_000 });
   // Baseline: v1 serves every input, the "bad" ones too.
   await page.evaluate((x) => window.harness.rt.startLoad(x, 5, 'mlp', 0.3), X);
   await expect.poll(() => page.evaluate(() => window.harness.rt.loadCompleted())).toBeGreaterThanOrEqual(100);
@@ -52,6 +53,12 @@ test('a candidate failing on 30 % of inputs is rolled back within its window; no
   const status = await page.evaluate(() => window.harness.rt.status());
   expect(status.serving?.version).toBe('1');
   expect(status.device?.versions.find((v) => v.version === '2')).toMatchObject({ state: 'quarantined', error: { code: 'unhealthy' } });
+  // Reported through the telemetry hook at once, with its reason and figures.
+  const reported = () => registry.server.telemetry().filter((p) => p.signal === 'logs').map((p) => JSON.stringify(p.body));
+  await expect.poll(() => reported().some((body) => body.includes('"baton.rollback"'))).toBe(true);
+  const report = reported().find((body) => body.includes('"baton.rollback"'))!;
+  expect(report).toContain('{"key":"baton.reason","value":{"stringValue":"error-rate"}}');
+  expect(report).toContain('{"key":"baton.version","value":{"stringValue":"2"}}');
 
   // After a reload the device still refuses v2, and a later good version is adopted.
   await page.evaluate(() => window.harness.rt.dispose());
