@@ -1,0 +1,28 @@
+/**
+ * The bench's in-session page: Baton's runtime and update pipeline, and the baselines that run
+ * beside them in the same page (direct onnxruntime-web, postMessage, raw fetch, one digest).
+ * bench/run.ts drives it through `window.bench`; everything returned is plain data.
+ */
+import { feedsFor } from './feeds';
+import { measureHop } from './hop';
+import { runtimeBench } from './runtime-bench';
+import { rawFetch, updates } from './updates';
+import { measureVerify } from './verify';
+
+const bench = {
+  rt: runtimeBench,
+  updates,
+  rawFetch,
+  measureVerify,
+  /** Needs a runtime created with the hop model (`rt.create({ kind: 'tiny', … })`). */
+  hop: (opts: { modelUrl: string; blocks: number; perBlock: number }) => measureHop(opts, () => runtimeBench.runOrThrow(feedsFor('tiny'))),
+  crossOriginIsolated: () => self.crossOriginIsolated,
+};
+
+declare global {
+  interface Window {
+    bench: typeof bench;
+  }
+}
+window.bench = bench;
+document.body.dataset['ready'] = 'true';

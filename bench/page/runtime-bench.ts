@@ -1,0 +1,127 @@
+/**
+ * Baton's runtime as an app uses it, driven by the bench: create, run, a continuous load,
+ * events with the page's timestamps, pins (for the 50 swaps) and the memory of the renderer and
+ * its workers.
+ */
+import { BatonError, createRuntime, type Feeds, type PublicKeyJson, type Runtime, type RuntimeEvents } from '../../src/index';
+import { feedsFor, warmupFor, type ModelKind } from './feeds';
+import { errorCode, startLoad, type Load, type LoadRecord } from './load';
+
+export interface CreateOptions {
+  readonly kind: ModelKind;
+  readonly model: string;
+  readonly manifestUrl: string;
+  readonly publicKey: PublicKeyJson;
+  /** Background downloads in the service worker (default) or in the page. */
+  readonly serviceWorker: boolean;
+  readonly standbyRespawnDelayMs?: number;
+}
+
+export interface TimedEvent {
+  readonly type: keyof RuntimeEvents;
+  readonly at: number;
+  readonly version?: string;
+}
+
+let rt: Runtime | undefined;
+let kind: ModelKind = 'mlp';
+let load: Load | undefined;
+const events: TimedEvent[] = [];
+let check: Promise<unknown> | undefined;
+
+const live = () => {
+  if (!rt) throw new Error('bench: no runtime; call rt.create first');
+  return rt;
+};
+
+const versionOf = (e: unknown): string | undefined => {
+  const o = e as { version?: string; to?: string; from?: string };
+  return o.to ?? o.version ?? o.from;
+};
+
+export const runtimeBench = {
+  async create(opts: CreateOptions): Promise<{ ok: true } | { ok: false; error: string }> {
+    try {
+      kind = opts.kind;
+      rt = await createRuntime({
+        model: opts.model,
+        manifestUrl: opts.manifestUrl,
+        publicKeys: [opts.publicKey],
+        executionProviders: ['wasm'],
+        checkOnStart: false,
+        warmup: warmupFor(opts.kind),
+        ...(opts.serviceWorker ? { serviceWorker: { scriptUrl: './sw.js' } } : {}),
+        ...(opts.standbyRespawnDelayMs === undefined ? {} : { standbyRespawnDelayMs: opts.standbyRespawnDelayMs }),
+      });
+      for (const type of ['progress', 'version-ready', 'switch', 'released', 'rollback', 'promoted', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
+        rt.on(type, (event) => {
+          if (type !== 'progress' || events.at(-1)?.type !== 'progress') events.push({ type, at: performance.now(), version: versionOf(event) });
+        });
+      }
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: e instanceof BatonError ? `${e.code}: ${e.message}` : String(e) };
+    }
+  },
+  async run(): Promise<{ ok: boolean; version?: string; code?: string }> {
+    try {
+      return { ok: true, version: (await live().run(feedsFor(kind))).version };
+    } catch (e) {
+      return { ok: false, code: errorCode(e) };
+    }
+  },
+  /** One request with the caller's feeds; rejects as `rt.run` does. */
+  runOrThrow: (feeds: Feeds) => live().run(feeds),
+  startLoad(intervalMs: number): void {
+    const runtime = live();
+    load = startLoad(() => runtime.run(feedsFor(kind)), intervalMs);
+  },
+  loadCompleted: () => load?.completed() ?? 0,
+  stopLoad(): Promise<LoadRecord[]> {
+    if (!load) throw new Error('bench: no load running');
+    const stopping = load.stop();
+    load = undefined;
+    return stopping;
+  },
+  /** Starts an update check without waiting for it; returns the page time it started. */
+  startCheck(): number {
+    const at = performance.now();
+    check = live().checkForUpdate();
+    return at;
+  },
+  /** Waits for the check started by {@link startCheck}; its error, if any, as a string. */
+  async checkDone(): Promise<string | undefined> {
+    try {
+      await check;
+      return undefined;
+    } catch (e) {
+      return errorCode(e);
+    }
+  },
+  async pin(version: string): Promise<string | undefined> {
+    try {
+      await live().pin(version);
+      return undefined;
+    } catch (e) {
+      return errorCode(e);
+    }
+  },
+  events: () => events.slice(),
+  standby: () => live().status().standby,
+  serving: () => live().status().serving?.version,
+  /**
+   * Renderer + dedicated workers, as the browser measures them (needs cross-origin isolation).
+   * https://developer.mozilla.org/docs/Web/API/Performance/measureUserAgentSpecificMemory
+   */
+  async memory(): Promise<number | undefined> {
+    const measure = (performance as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+    return measure ? (await measure.call(performance)).bytes : undefined;
+  },
+  async dispose(): Promise<void> {
+    await load?.stop();
+    load = undefined;
+    await rt?.dispose();
+    rt = undefined;
+    events.length = 0;
+  },
+};

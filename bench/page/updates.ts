@@ -1,0 +1,64 @@
+/**
+ * Baton's update pipeline without the runtime (download → verify → store → ready), in the service
+ * worker or in the page, next to a raw `fetch().arrayBuffer()` of the same bytes: the download
+ * and delta figures.
+ */
+import * as ort from 'onnxruntime-web/wasm';
+import type { PublicKeyJson } from '../../src/index';
+import type { RuntimeInfo } from '../../src/update/config';
+import { createPageUpdateClient } from '../../src/update/page-client';
+import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client';
+import { errorCode } from './load';
+
+export interface CheckTiming {
+  readonly ms: number;
+  /** From the 'verifying' progress event (all chunks stored) to the end of the check. */
+  readonly verifyMs?: number;
+  readonly ready: string[];
+  readonly failed: string[];
+}
+
+const runtime: RuntimeInfo = { onnxruntimeWeb: ort.env.versions.web ?? ort.env.versions.common, executionProviders: ['wasm'] };
+let client: UpdateClient | undefined;
+let verifyingAt: number | undefined;
+
+export const updates = {
+  async connect(via: 'sw' | 'page'): Promise<void> {
+    client = via === 'sw' ? await connectServiceWorker({ scriptUrl: './sw.js' }) : await createPageUpdateClient();
+    client.on((e) => {
+      if (e.type === 'progress' && e.phase === 'verifying') verifyingAt = performance.now();
+    });
+  },
+  async configure(model: string, manifestUrl: string, publicKey: PublicKeyJson): Promise<void> {
+    await client!.configure({ name: model, manifestUrl, publicKeys: [publicKey], runtime });
+  },
+  /** One check, timed: for a new version, its download, verification and storage. */
+  async check(model: string): Promise<CheckTiming | { error: string }> {
+    verifyingAt = undefined;
+    const t = performance.now();
+    try {
+      const result = await client!.check(model);
+      const end = performance.now();
+      return {
+        ms: end - t,
+        ...(verifyingAt === undefined ? {} : { verifyMs: end - verifyingAt }),
+        ready: result.ready,
+        failed: result.failed.map((f) => `${f.version}: ${f.error.code}`),
+      };
+    } catch (e) {
+      return { error: errorCode(e) };
+    }
+  },
+  close(): void {
+    client?.close();
+    client = undefined;
+  },
+};
+
+/** The baseline: the same bytes in one plain request, into one ArrayBuffer. */
+export async function rawFetch(url: string): Promise<{ ms: number; bytes: number }> {
+  const t = performance.now();
+  // no-store, as Baton fetches chunks: neither may be served from the HTTP cache.
+  const buffer = await (await fetch(url, { cache: 'no-store' })).arrayBuffer();
+  return { ms: performance.now() - t, bytes: buffer.byteLength };
+}

@@ -1,0 +1,58 @@
+/**
+ * download.ratio: a large model (weights that do not compress) brought onto the device by
+ * Baton's update pipeline in the service worker — manifest verified, chunks fetched 4 at a time,
+ * each hashed and stored in IndexedDB, the assembled file hashed, the version marked ready —
+ * against one raw `fetch().arrayBuffer()` of the same bytes from the same server. The two
+ * alternate which goes first; both bypass the HTTP cache.
+ */
+import { openPage, serveRaw, uniqueName, type BenchEnv } from '../env';
+import { fmt, repeat, type ScenarioOutput } from '../scenario';
+import { withTimeout } from '../wait';
+
+export async function downloadScenario(env: BenchEnv): Promise<ScenarioOutput> {
+  const mb = env.settings.downloadMegabytes;
+  env.progress.section('download', `${mb} MiB model: Baton (service worker: fetch, hash, store, verify) vs fetch().arrayBuffer()`);
+  const rawUrl = await serveRaw(env.registry, env.models.large);
+  const name = uniqueName('download');
+  await env.registry.publish(env.models.large, { name, version: '1' });
+  const samples = await repeat(env, async (rep) => {
+    // A fresh context each time: nothing stored yet, a new service worker.
+    const { context, page } = await openPage(env);
+    try {
+      await page.evaluate(() => window.bench.updates.connect('sw'));
+      await page.evaluate((a) => window.bench.updates.configure(a.name, a.manifestUrl, a.publicKey), { name, manifestUrl: `${env.registry.url}/${name}/manifest.json`, publicKey: env.registry.publicKey });
+      const raw = () => withTimeout(page.evaluate((u) => window.bench.rawFetch(u), rawUrl), 120_000, 'the raw fetch');
+      const baton = async () => {
+        const r = await withTimeout(page.evaluate((n) => window.bench.updates.check(n), name), 300_000, 'the Baton download');
+        if ('error' in r) throw new Error(`the Baton download failed: ${r.error}`);
+        if (!r.ready.includes('1')) throw new Error(`version 1 is not ready after the check: ${JSON.stringify(r)}`);
+        return r;
+      };
+      let f: Awaited<ReturnType<typeof raw>>;
+      let b: Awaited<ReturnType<typeof baton>>;
+      if (rep % 2 === 1) {
+        f = await raw();
+        b = await baton();
+      } else {
+        b = await baton();
+        f = await raw();
+      }
+      const bytesMB = f.bytes / 1e6;
+      env.progress.log(
+        `${rep}/${env.settings.reps}: Baton ${fmt(b.ms, 0)} ms (${fmt(bytesMB / (b.ms / 1000), 0)} MB/s; last ${fmt(b.verifyMs ?? Number.NaN, 0)} ms assembling + verifying), fetch ${fmt(f.ms, 0)} ms (${fmt(bytesMB / (f.ms / 1000), 0)} MB/s) → ×${fmt(b.ms / f.ms)}`,
+      );
+      return {
+        'download.ratio': b.ms / f.ms,
+        'download.batonMs': b.ms,
+        'download.fetchMs': f.ms,
+        'download.batonMBps': bytesMB / (b.ms / 1000),
+        'download.fetchMBps': bytesMB / (f.ms / 1000),
+        'download.verifyPhaseMs': b.verifyMs ?? Number.NaN,
+      };
+    } finally {
+      await page.evaluate(() => window.bench.updates.close()).catch(() => {});
+      await context.close();
+    }
+  });
+  return { samples, notes: [`download: ${mb} MiB, 4 MiB chunks, 4 at a time; verifyPhaseMs = from the last chunk stored to ready (reassemble from IndexedDB + whole-file SHA-256 + mark ready).`] };
+}

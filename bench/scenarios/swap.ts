@@ -1,0 +1,130 @@
+/**
+ * swap.failed, swap.stalled, swap.p99Ratio: a page issues inference continuously (200/s) while
+ * v1 → v2 is published and swapped, for the tiny MLP and the real Silero VAD (v5 → v6).
+ *
+ * Steady state: the requests issued before the check (the first 50, the engine's tier-up,
+ * excluded). The swap window: from the check's start (manifest, download, verify, store, load,
+ * warm, switch, trial) to the `released` event of v1, whose worker is then terminated. Stalled:
+ * a request in the window slower than 2 × the steady p99. Per repetition, counts are summed
+ * over the two models and the ratio is the worse of the two.
+ */
+import type { Page } from '@playwright/test';
+import { openPage, uniqueName, type BenchEnv } from '../env';
+import type { ModelKind } from '../page/feeds';
+import type { LoadRecord } from '../page/load';
+import { fmt, repeat, type ScenarioOutput } from '../scenario';
+import { percentile } from '../stats';
+import { waitUntil } from '../wait';
+
+/** Requests at the start of the load left out of the steady state: JIT tier-up. */
+const TIER_UP = 50;
+
+export interface SwapRecordsAnalysis {
+  readonly failed: number;
+  readonly stalled: number;
+  readonly steadyP50Ms: number;
+  readonly steadyP99Ms: number;
+  readonly swapP99Ms: number;
+  readonly swapMaxMs: number;
+  readonly p99Ratio: number;
+  readonly swapRequests: number;
+  readonly perSecond: number;
+  /** v1 answers to requests issued after v2 first answered (must be 0: no reordering). */
+  readonly outOfOrder: number;
+}
+
+/** The figures of one load's records, given when the check started and when v1 was released. */
+export function analyseSwap(records: readonly LoadRecord[], checkAt: number, releasedAt: number): SwapRecordsAnalysis {
+  const ms = (rs: readonly LoadRecord[]) => rs.map((r) => r.end - r.start);
+  const steady = ms(records.slice(TIER_UP).filter((r) => r.start < checkAt));
+  const window = ms(records.filter((r) => r.start >= checkAt && r.start <= releasedAt));
+  const steadyP99Ms = percentile(steady, 0.99);
+  const swapP99Ms = percentile(window, 0.99);
+  const firstV2 = records.findIndex((r) => r.version === '2');
+  const spanS = (records.at(-1)!.start - records[0]!.start) / 1000;
+  return {
+    failed: records.filter((r) => r.code !== undefined).length,
+    stalled: window.filter((d) => d > 2 * steadyP99Ms).length,
+    steadyP50Ms: percentile(steady, 0.5),
+    steadyP99Ms,
+    swapP99Ms,
+    swapMaxMs: Math.max(...window),
+    p99Ratio: swapP99Ms / steadyP99Ms,
+    swapRequests: window.length,
+    perSecond: records.length / spanS,
+    outOfOrder: firstV2 < 0 ? 0 : records.slice(firstV2).filter((r) => r.version === '1').length,
+  };
+}
+
+const MODELS: Record<'mlp' | 'silero', (env: BenchEnv) => [string, string]> = {
+  mlp: (env) => [env.models.mlpV1, env.models.mlpV2],
+  silero: (env) => [env.models.sileroV5, env.models.sileroV6],
+};
+
+async function events(page: Page) {
+  return page.evaluate(() => window.bench.rt.events());
+}
+
+async function swapOnce(env: BenchEnv, kind: 'mlp' | 'silero') {
+  const name = uniqueName(`swap-${kind}`);
+  const [v1, v2] = MODELS[kind](env);
+  await env.registry.publish(v1, { name, version: '1' });
+  const { context, page } = await openPage(env);
+  try {
+    const created = await page.evaluate((o) => window.bench.rt.create(o), {
+      kind: kind as ModelKind,
+      model: name,
+      manifestUrl: `${env.registry.url}/${name}/manifest.json`,
+      publicKey: env.registry.publicKey,
+      serviceWorker: true,
+    });
+    if (!created.ok) throw new Error(`createRuntime failed: ${created.error}`);
+    // The standby worker (onnxruntime-web initialised) is what hosts v2: wait for it, as a page
+    // that has been open a few seconds would have it.
+    await waitUntil(() => page.evaluate(() => window.bench.rt.standby() === 'ready'), { timeoutMs: 30_000, what: 'the standby worker' });
+    await page.evaluate((ms) => window.bench.rt.startLoad(ms), env.settings.loadIntervalMs);
+    const steady = TIER_UP + env.settings.steadyRequests;
+    await waitUntil(() => page.evaluate((n) => window.bench.rt.loadCompleted() >= n, steady), { timeoutMs: 60_000, what: `${steady} steady requests` });
+    await env.registry.publish(v2, { name, version: '2' });
+    const checkAt = await page.evaluate(() => window.bench.rt.startCheck());
+    const released = await waitUntil(async () => (await events(page)).find((e) => e.type === 'released' && e.version === '1'), {
+      timeoutMs: 60_000,
+      what: 'v1 to be released (v2 switched in, on trial, promoted)',
+    });
+    const checkError = await page.evaluate(() => window.bench.rt.checkDone());
+    if (checkError) throw new Error(`the update check failed: ${checkError}`);
+    const records = await page.evaluate(() => window.bench.rt.stopLoad());
+    const seen = await events(page);
+    const switchAt = seen.find((e) => e.type === 'switch' && e.version === '2')?.at ?? Number.NaN;
+    const a = analyseSwap(records, checkAt, released.at);
+    return { ...a, checkToSwitchMs: switchAt - checkAt, switchToReleasedMs: released.at - switchAt, servedAfter: await page.evaluate(() => window.bench.rt.serving()) };
+  } finally {
+    await page.evaluate(() => window.bench.rt.dispose()).catch(() => {});
+    await context.close();
+  }
+}
+
+export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
+  env.progress.section('swap', `v1 → v2 under ${1000 / env.settings.loadIntervalMs} requests/s, MLP and Silero VAD, service worker mode`);
+  const samples = await repeat(env, async (rep) => {
+    const out: Record<string, number> = { 'swap.failed': 0, 'swap.stalled': 0, 'swap.p99Ratio': 0 };
+    for (const kind of env.settings.loadModels) {
+      const s = await swapOnce(env, kind);
+      if (s.servedAfter !== '2') throw new Error(`after the swap the runtime serves ${s.servedAfter}, not 2`);
+      env.progress.log(
+        `${rep}/${env.settings.reps} ${kind}: ${s.failed} failed, ${s.stalled} stalled of ${s.swapRequests} in the swap; p99 ${fmt(s.steadyP99Ms, 3)} → ${fmt(s.swapP99Ms, 3)} ms (×${fmt(s.p99Ratio)}), max ${fmt(s.swapMaxMs, 1)} ms; ${Math.round(s.perSecond)}/s; check→switch ${Math.round(s.checkToSwitchMs)} ms, →released ${Math.round(s.switchToReleasedMs)} ms`,
+      );
+      out['swap.failed']! += s.failed;
+      out['swap.stalled']! += s.stalled;
+      out['swap.p99Ratio'] = Math.max(out['swap.p99Ratio']!, s.p99Ratio);
+      for (const k of ['steadyP99Ms', 'swapP99Ms', 'swapMaxMs', 'perSecond', 'outOfOrder', 'checkToSwitchMs', 'switchToReleasedMs'] as const) out[`swap.${kind}.${k}`] = s[k];
+    }
+    return out;
+  });
+  return {
+    samples,
+    notes: [
+      'swap: counts summed over MLP and Silero per repetition, p99 ratio the worse of the two; window = check start → v1 released (v2 on trial until promoted after 500 requests).',
+    ],
+  };
+}
