@@ -15,7 +15,7 @@ import { createRolloutKeeper } from '../rollout/rollout-keeper';
 import { parseRolloutRecord, rolloutKey } from '../rollout/rollout-record';
 import { inRollout } from '../router/bucket';
 import { routeDevice } from '../router/device-route';
-import { nextStageAt } from '../router/schedule';
+import { createStageWatch } from '../rollout/stage-watch';
 import type { Release, VersionId } from '../types';
 import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages';
 import { createPageUpdateClient } from '../update/page-client';
@@ -164,35 +164,19 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   };
 
   /**
-   * A schedule stage that requires healthy runs opens when this device has seen that many: the
-   * updater reads the same count (persisted first), fetches the candidate, and the router serves it.
+   * A stage that opens by time or by healthy runs changes what this device should serve with no
+   * new manifest: persist the count (the updater reads it), check, and re-route.
    */
-  const openStageIfEarned = (version: VersionId, runs: number | undefined) => {
-    const candidate = lastStatus?.manifest?.policy.candidate;
-    if (candidate?.version !== version || !candidate.stages?.some((s) => s.minHealthyRuns === runs)) return;
+  const openStage = () =>
     void rollout
       .flush()
       .then(() => source.check(cfg.model))
-      .then(() => reconcile())
-      .catch((e: unknown) => report('opening a rollout stage', e));
-  };
-
-  /** A time-based stage opens on its own: check and re-route when the next one starts. */
-  let stageTimer: ReturnType<typeof setTimeout> | undefined;
-  const scheduleNextStage = () => {
-    if (stageTimer !== undefined) clearTimeout(stageTimer);
-    stageTimer = undefined;
-    const candidate = lastStatus?.manifest?.policy.candidate;
-    const at = candidate ? nextStageAt(candidate, Date.now()) : undefined;
-    if (at === undefined || disposed) return;
-    // setTimeout's delay is a 32-bit int; a later stage is re-scheduled when this one fires.
-    stageTimer = setTimeout(() => {
-      stageTimer = undefined;
-      void source
-        .check(cfg.model)
-        .catch(() => {})
-        .then(() => reconcile());
-    }, Math.min(at - Date.now() + 50, 2 ** 31 - 1));
+      // A failed check is already reported (update-failed); re-route with what is stored.
+      .catch(() => {})
+      .then(() => reconcile());
+  const stages = createStageWatch(openStage);
+  const openStageIfEarned = (version: VersionId, runs: number | undefined) => {
+    if (stages.earned(lastStatus?.manifest?.policy.candidate, version, runs)) openStage();
   };
 
   const setLive = (slot: Slot) => {
@@ -269,7 +253,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     if (!st.manifest) return;
     const policy = st.manifest.policy;
     rollout.dispatch({ type: 'manifest-changed', versions: st.manifest.versions.map((r) => r.version) });
-    scheduleNextStage();
+    stages.schedule(policy.candidate);
     const { localPin } = rollout.state;
     const candidateRuns = policy.candidate ? rollout.state.healthyRuns[policy.candidate.version] : undefined;
     const ready = new Map(st.versions.filter((v) => v.state === 'ready').map((v) => [v.version, v.release]));
@@ -496,7 +480,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       if (disposed) return;
       disposed = true;
       if (interval) clearInterval(interval);
-      if (stageTimer !== undefined) clearTimeout(stageTimer);
+      stages.dispose();
       removeEventListener('pagehide', flushRollout);
       unsubscribe();
       failWaiters(new BatonError('disposed', 'the runtime was disposed'));
