@@ -35,6 +35,8 @@ export default defineConfig({
         index: here('./src/index.ts'),
         sw: here('./sw/index.ts'),
         testing: here('./src/testing/index.ts'),
+        // The app's half of the kit (exposeRuntimeForTests): browser code, no Node imports.
+        'testing-app': here('./src/testing/expose.ts'),
         cli: here('./src/cli/baton.ts'),
       },
       formats: ['es'],

@@ -48,4 +48,12 @@ describe('the published package', () => {
     expect(typeof mod['createRuntime']).toBe('function');
     expect(typeof mod['BatonError']).toBe('function');
   });
+
+  it('gives apps the kit’s browser half (exposeRuntimeForTests) without any Node or Playwright import', async () => {
+    const target = pkg.exports['./testing/app'] as { import: string };
+    const code = readFileSync(`${root}${target.import}`, 'utf8');
+    expect(code).not.toMatch(/from\s+["'](node:|@playwright|playwright)/);
+    const mod = (await import(pathToFileURL(`${root}${target.import}`).href)) as Record<string, unknown>;
+    expect(typeof mod['exposeRuntimeForTests']).toBe('function');
+  });
 });

@@ -21,6 +21,7 @@ export default defineConfig(() => {
       alias: [
         { find: /^baton$/, replacement: here('../../src/index.ts') },
         { find: /^baton\/sw$/, replacement: here('../../sw/index.ts') },
+        { find: /^baton\/testing\/app$/, replacement: here('../../src/testing/expose.ts') },
       ],
     },
     // The key the app trusts is part of the build, never fetched at run time.

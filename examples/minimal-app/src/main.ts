@@ -6,7 +6,7 @@
 import { createRuntime, type Feeds, type PublicKeyJson } from 'baton';
 // Browser half of `baton/testing`. Not in the package's exports map yet, so it comes from the
 // source; in an app, tree-shaken away unless MODE is 'test'.
-import { exposeRuntimeForTests } from '../../../src/testing/expose';
+import { exposeRuntimeForTests } from 'baton/testing/app';
 
 /** The registry's public key, pinned at build time (vite.config.ts reads it from keys/). */
 declare const __BATON_PUBLIC_KEY__: PublicKeyJson;
