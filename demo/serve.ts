@@ -1,24 +1,33 @@
 /**
- * `npm run demo` (until the demo issue replaces it with the PWA and dashboard): builds the
- * browser harness, publishes model v1 with the real CLI into a fresh registry, serves both,
- * and prints the URL. The page verifies the signed manifest, downloads and checks each chunk,
- * and runs the model with onnxruntime-web, all in the browser.
+ * `npm run demo [-- --scenario] [-- --port <n>] [-- --no-build]`: builds the demo PWA, starts a
+ * registry with v1 (Silero VAD v5) published by the real CLI, serves both and prints the URL.
+ * The dashboard's dev panel runs the scenario (v2 at 50 %, then a broken v3); `--scenario`
+ * makes the page play it by itself as soon as it opens.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { build } from 'vite';
-import { mlpModel } from '../src/testing/models';
-import { createTestRegistry } from '../src/testing/registry';
+import { parseArgs } from 'node:util';
+import { startDemo } from './server/start-demo';
 
-const root = new URL('..', import.meta.url).pathname;
-await build({ configFile: join(root, 'vite.config.ts'), mode: 'e2e', logLevel: 'warn' });
-const registry = await createTestRegistry({ appDir: join(root, 'dist/e2e') });
-await registry.publish(mlpModel(1), { name: 'mlp', version: '1.0.0', chunkSize: 256 });
-// The demo page reads the key to pin from here; a real app ships it in its bundle.
-await writeFile(join(registry.dir, 'demo-key.json'), JSON.stringify(registry.publicKey));
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'boolean', default: false },
+    port: { type: 'string', default: '4173' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
 
-console.log(`Baton demo: ${registry.server.url}/index.html?demo=mlp`);
-console.log('Press Ctrl-C to stop.');
-const stop = () => void registry.dispose().then(() => process.exit(0));
+const demo = await startDemo({
+  port: Number(values.port),
+  build: !values['no-build'],
+  autoplay: values.scenario,
+  log: (line) => console.log(line),
+});
+
+console.log(`
+Baton demo: ${demo.url}
+  Open it in Chromium (or Chrome/Edge). ${values.scenario ? 'The scenario plays by itself when the page opens.' : 'Press "Play whole scenario" in the dev panel, or run the steps one by one.'}
+  The app is an installable PWA and keeps working offline once loaded.
+Press Ctrl-C to stop.`);
+
+const stop = () => void demo.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

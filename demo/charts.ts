@@ -1,0 +1,135 @@
+/**
+ * The dashboard's two uPlot charts: requests (throughput, latency p50/p95, failed answers, the
+ * serving version as a coloured strip, and a vertical marker for each switch, promotion and
+ * rollback), and the speech probability the model returns for one of the audio streams.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { ChartData, MarkerKind } from './series';
+
+const MARKER_COLORS: Record<MarkerKind, string> = {
+  published: '#8aa4ff',
+  switch: '#35c46a',
+  promoted: '#2fa4a0',
+  rollback: '#ff5a5f',
+  quarantined: '#ff5a5f',
+  'load-failed': '#ff5a5f',
+  drift: '#f0a030',
+  reset: '#a0a0a0',
+};
+
+const VERSION_COLORS = ['#5b8def', '#35c46a', '#ff5a5f', '#f0a030', '#b07cff'];
+
+/** A stable colour per version, in order of first appearance. */
+export function versionColor(version: string, known: string[]): string {
+  let i = known.indexOf(version);
+  if (i === -1) i = known.push(version) - 1;
+  return VERSION_COLORS[i % VERSION_COLORS.length]!;
+}
+
+const AXIS = { stroke: '#9fb0d0', grid: { stroke: 'rgba(159,176,208,0.12)' }, ticks: { stroke: 'rgba(159,176,208,0.2)' } };
+
+function size(el: HTMLElement, height: number) {
+  return { width: Math.max(320, el.clientWidth), height };
+}
+
+export function createRequestsChart(el: HTMLElement, versions: string[]) {
+  let current: ChartData | undefined;
+  // Markers and the version strip are drawn over the plot after each redraw.
+  const drawOverlay = (u: uPlot) => {
+    if (!current) return;
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    // The serving version: a strip along the bottom of the plot.
+    const strip = 6 * devicePixelRatio;
+    current.version.forEach((v, i) => {
+      if (!v) return;
+      const x0 = u.valToPos(current!.t[i]!, 'x', true);
+      const x1 = i + 1 < current!.t.length ? u.valToPos(current!.t[i + 1]!, 'x', true) : x0 + 2;
+      ctx.fillStyle = versionColor(v, versions);
+      ctx.fillRect(x0, top + height - strip, Math.max(1, x1 - x0), strip);
+    });
+    ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    ctx.textBaseline = 'top';
+    let lastLabelX = -Infinity;
+    let row = 0;
+    for (const m of current.markers) {
+      const x = Math.round(u.valToPos(m.at / 1000, 'x', true));
+      if (x < left || x > left + width) continue;
+      ctx.strokeStyle = MARKER_COLORS[m.kind];
+      ctx.lineWidth = (m.kind === 'switch' || m.kind === 'rollback' ? 2 : 1) * devicePixelRatio;
+      ctx.setLineDash(m.kind === 'published' || m.kind === 'drift' ? [4 * devicePixelRatio, 3 * devicePixelRatio] : []);
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height - strip);
+      ctx.stroke();
+      // Labels that would overlap step down a row.
+      row = x - lastLabelX < 90 * devicePixelRatio ? (row + 1) % 4 : 0;
+      lastLabelX = x;
+      ctx.fillStyle = MARKER_COLORS[m.kind];
+      ctx.fillText(m.label, x + 3 * devicePixelRatio, top + (3 + row * 14) * devicePixelRatio);
+    }
+    ctx.restore();
+  };
+
+  const u = new uPlot(
+    {
+      ...size(el, 260),
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: false },
+      // A fixed 60 s window that scrolls: the chart reads the same at any moment.
+      scales: { x: { time: true, range: (_u, _min, max) => [max - 60, max] }, rps: { range: (_u, _min, max) => [0, Math.max(40, max * 1.15)] }, ms: { range: (_u, _min, max) => [0, Math.max(5, (max ?? 0) * 1.2)] } },
+      axes: [
+        { ...AXIS },
+        { ...AXIS, scale: 'rps', label: 'requests/s', labelSize: 18, size: 46 },
+        { ...AXIS, scale: 'ms', side: 1, label: 'latency (ms)', labelSize: 18, size: 46, grid: { show: false } },
+      ],
+      series: [
+        {},
+        { label: 'throughput (req/s)', scale: 'rps', stroke: '#5b8def', width: 2, fill: 'rgba(91,141,239,0.10)' },
+        { label: 'p50 (ms)', scale: 'ms', stroke: '#35c46a', width: 1.5 },
+        { label: 'p95 (ms)', scale: 'ms', stroke: '#f0a030', width: 1.5 },
+        { label: 'failed or NaN (/s)', scale: 'rps', stroke: '#ff5a5f', width: 2, fill: 'rgba(255,90,95,0.25)' },
+      ],
+      hooks: { draw: [drawOverlay] },
+    },
+    [[], [], [], [], []],
+    el,
+  );
+  addEventListener('resize', () => u.setSize(size(el, 260)));
+  return {
+    update(data: ChartData) {
+      current = data;
+      u.setData([data.t, data.rps, data.p50, data.p95, data.errors]);
+    },
+  };
+}
+
+export function createSpeechChart(el: HTMLElement) {
+  const u = new uPlot(
+    {
+      ...size(el, 150),
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: false },
+      scales: { x: { time: true }, p: { range: [0, 1] }, level: { range: [0, 0.5] } },
+      axes: [{ ...AXIS }, { ...AXIS, scale: 'p', label: 'P(speech)', labelSize: 18, size: 46 }],
+      series: [
+        {},
+        { label: 'input level (RMS)', scale: 'level', stroke: 'rgba(159,176,208,0.6)', width: 1, fill: 'rgba(159,176,208,0.12)' },
+        { label: 'speech probability, stream 1', scale: 'p', stroke: '#ffcc33', width: 2 },
+      ],
+    },
+    [[], [], []],
+    el,
+  );
+  addEventListener('resize', () => u.setSize(size(el, 150)));
+  return {
+    update(d: { t: number[]; p: (number | null)[]; level: number[] }) {
+      u.setData([d.t, d.level, d.p]);
+    },
+  };
+}
