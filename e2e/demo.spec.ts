@@ -1,0 +1,111 @@
+/**
+ * The demo, as a newcomer sees it: `startDemo()` (what `npm run demo` runs) on a free port, the
+ * dashboard opened in Chromium, "Play whole scenario" pressed. The assertions read what the
+ * dashboard shows — the serving version, the rollout bucket, the timeline, the versions on the
+ * device — and the requests chart's own data (`window.demo.chart()`), then check that the app
+ * reloads offline and still serves.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Page, TestInfo } from '@playwright/test';
+import type { Demo } from '../demo/server/start-demo';
+import { startDemo } from '../demo/server/start-demo';
+import type {} from '../demo/handle';
+import { waitForServiceWorkerControl } from '../src/testing/page';
+import { test, expect } from '../src/testing/playwright';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+let demo: Demo | undefined;
+
+test.beforeAll(async () => {
+  // The build (vite, ~10–20 s here) is the hook's, not the test's. Its own directories, so a
+  // running `npm run demo` (dist/app, .cache/demo) is left alone.
+  test.setTimeout(180_000);
+  demo = await startDemo({ appDir: `${root}dist/demo-e2e`, cacheDir: `${root}.cache/e2e/demo` });
+});
+
+test.afterAll(async () => {
+  await demo?.close();
+});
+
+/** A full-page screenshot kept in the test's output directory and attached to the report. */
+async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(name);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+const serving = (page: Page) => page.locator('#serving-version');
+const timeline = (page: Page, type: string, version: string) => page.locator(`#timeline li[data-type="${type}"][data-version="${version}"]`);
+
+test('the demo shows a staged rollout, a hot swap and an automatic rollback, then works offline', async ({ page, context }, testInfo) => {
+  test.setTimeout(90_000);
+  await page.goto(demo!.url);
+  await expect(page.locator('body[data-ready=true]')).toBeAttached({ timeout: 30_000 });
+  await expect(serving(page)).toHaveAttribute('data-version', '1.0.0');
+  await expect(serving(page)).toHaveText('v1.0.0');
+  await expect(page.locator('#ep-detail')).toContainText('WASM');
+
+  await page.getByRole('button', { name: 'Play whole scenario' }).click();
+
+  // Staged rollout: v2 goes to 50 % of devices, with a salt that puts this device inside.
+  await expect(page.locator('#rollout-candidate')).toContainText('v2.0.0 is rolled out to 50 %', { timeout: 20_000 });
+  await expect(page.locator('#rollout-bucket')).toHaveAttribute('data-inside', 'true');
+  const bucket = Number(await page.locator('#rollout-bucket').getAttribute('data-bucket'));
+  expect(bucket).toBeLessThan(5_000);
+  await expect(page.locator('#rollout-bucket')).toContainText(`${bucket.toLocaleString('en')} of 10 000`);
+  await expect(page.locator('#rollout-fleet')).toContainText(/\d+ of 1000 simulated devices/);
+
+  // Hot swap: v2 serves, the timeline says so, and no request failed on the way.
+  await expect(serving(page)).toHaveAttribute('data-version', '2.0.0', { timeout: 30_000 });
+  await expect(timeline(page, 'switch', '2.0.0')).toBeVisible();
+  await expect(timeline(page, 'promoted', '2.0.0')).toBeVisible({ timeout: 30_000 });
+  expect(await page.evaluate(() => window.demo!.load.rejected())).toBe(0);
+
+  // The chart's data show the switch: a marker, and buckets served by v1 then by v2.
+  await expect.poll(async () => (await page.evaluate(() => window.demo!.chart())).version.lastIndexOf('2.0.0')).toBeGreaterThan(0);
+  const chart = await page.evaluate(() => window.demo!.chart());
+  const switchMarker = chart.markers.find((m) => m.kind === 'switch' && m.version === '2.0.0');
+  expect(switchMarker, JSON.stringify(chart.markers)).toBeDefined();
+  const firstV2 = chart.version.indexOf('2.0.0');
+  const lastV1 = chart.version.lastIndexOf('1.0.0');
+  expect(lastV1).toBeGreaterThanOrEqual(0);
+  expect(lastV1).toBeLessThanOrEqual(firstV2);
+  expect(Math.abs(chart.t[firstV2]! - switchMarker!.at / 1000)).toBeLessThanOrEqual(2);
+  // Requests kept flowing through the switch: no empty second between v1's and v2's.
+  expect(chart.rps.slice(lastV1, firstV2 + 1).every((r) => r > 0)).toBe(true);
+  await screenshot(page, testInfo, 'dashboard-after-switch.png');
+
+  // Automatic rollback: the broken v3 serves NaN, is rolled back to v2 and quarantined.
+  await expect(timeline(page, 'rollback', '3.0.0')).toBeVisible({ timeout: 40_000 });
+  await expect(timeline(page, 'rollback', '3.0.0')).toContainText('error-rate');
+  await expect(timeline(page, 'quarantined', '3.0.0')).toBeVisible();
+  await expect(page.locator('#device-versions tr[data-version="3.0.0"]')).toHaveAttribute('data-state', 'quarantined');
+  await expect(page.locator('#device-versions tr[data-version="3.0.0"]')).toContainText('quarantined');
+  await expect(serving(page)).toHaveAttribute('data-version', '2.0.0');
+  await expect(page.locator('#scenario-status')).toHaveAttribute('data-phase', 'done');
+  await expect(page.locator('#scenario-status')).toContainText('Automatic rollback');
+  await expect(page.locator('#health tr[data-version="3.0.0"]')).toContainText('100.0 %');
+
+  await expect.poll(async () => (await page.evaluate(() => window.demo!.chart())).markers.some((m) => m.kind === 'rollback' && m.version === '3.0.0')).toBe(true);
+  const after = await page.evaluate(() => window.demo!.chart());
+  // v3's NaN answers show as failed answers in the chart, only while v3 was live.
+  expect(after.errors.some((e) => e > 0)).toBe(true);
+  expect(after.version).toContain('3.0.0');
+  await screenshot(page, testInfo, 'dashboard-after-rollback.png');
+
+  // Offline: the shell comes from the service worker's precache, the model from IndexedDB.
+  await waitForServiceWorkerControl(page);
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await expect(page.locator('body[data-ready=true]')).toBeAttached({ timeout: 30_000 });
+    await expect(serving(page)).toHaveAttribute('data-version', '2.0.0');
+    await expect(page.locator('#chip-net')).toHaveText('offline', { timeout: 5_000 });
+    // Still serving: requests complete on v2 after the offline reload.
+    await expect.poll(() => page.evaluate(() => window.demo!.metrics().versions.find((v) => v.version === '2.0.0')?.requests ?? 0)).toBeGreaterThan(30);
+    await expect(page.locator('#device-versions tr[data-version="3.0.0"]')).toHaveAttribute('data-state', 'quarantined');
+  } finally {
+    await context.setOffline(false);
+  }
+});
