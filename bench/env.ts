@@ -2,10 +2,11 @@
  * What every scenario gets: the browser, the signed test registry that also serves the bench
  * pages, the model files, the settings of this run (full or quick), and progress output.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Browser, BrowserContext, LaunchOptions, Page } from '@playwright/test';
 import type { TestRegistry } from '../src/testing/registry';
+import type { Release } from '../src/types';
 import type { BenchModels } from './models';
 import type { Progress } from './progress';
 import { waitUntil } from './wait';
@@ -23,6 +24,8 @@ export interface Settings {
   readonly hop: { readonly blocks: number; readonly perBlock: number };
   readonly downloadMegabytes: number;
   readonly deltaMegabytes: number;
+  /** Also measure the delta of the spread and shifted updates in the browser (not only in Node). */
+  readonly deltaAllCases: boolean;
   readonly swaps: number;
   readonly verifyMegabytes: number;
 }
@@ -36,24 +39,27 @@ export const FULL: Settings = {
   hop: { blocks: 20, perBlock: 100 },
   downloadMegabytes: 100,
   deltaMegabytes: 100,
+  deltaAllCases: true,
   swaps: 50,
   verifyMegabytes: 100,
 };
 
 /**
- * `--quick`, what CI may run: every scenario once, smaller and shorter — a check that the bench
- * and what it drives work, not figures to report (one repetition has no spread).
+ * `--quick`, what CI may run: every scenario once, smaller and shorter (the MLP only where the
+ * full run also loads Silero) — a check that the bench and what it drives work, not figures to
+ * report (one repetition has no spread).
  */
 export const QUICK: Settings = {
   quick: true,
   reps: 1,
-  loadModels: ['mlp', 'silero'],
+  loadModels: ['mlp'],
   loadIntervalMs: 5,
   steadyRequests: 300,
   hop: { blocks: 5, perBlock: 100 },
   downloadMegabytes: 16,
   deltaMegabytes: 16,
-  swaps: 10,
+  deltaAllCases: false,
+  swaps: 5,
   verifyMegabytes: 32,
 };
 
@@ -91,4 +97,13 @@ export async function openPage(env: BenchEnv, path = 'index.html'): Promise<{ co
     await waitUntil(() => page.evaluate(() => document.body.dataset['ready'] === 'true'), { timeoutMs: 15_000, what: 'the bench page' });
   }
   return { context, page };
+}
+
+/** A release as the manifest on disk lists it (the payload read without verifying: the bench wrote it). */
+export async function releaseOnDisk(registry: TestRegistry, name: string, version: string): Promise<Release> {
+  const envelope = JSON.parse(await readFile(join(registry.dir, name, 'manifest.json'), 'utf8')) as { payload: string };
+  const manifest = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { versions: Release[] };
+  const release = manifest.versions.find((r) => r.version === version);
+  if (!release) throw new Error(`${name} has no version ${version} on disk`);
+  return release;
 }

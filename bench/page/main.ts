@@ -6,13 +6,14 @@
 import { feedsFor } from './feeds';
 import { measureHop } from './hop';
 import { runtimeBench } from './runtime-bench';
-import { rawFetch, updates } from './updates';
+import { chunkedFetch, rawFetch, updates } from './updates';
 import { measureVerify } from './verify';
 
 const bench = {
   rt: runtimeBench,
   updates,
   rawFetch,
+  chunkedFetch,
   measureVerify,
   /** Needs a runtime created with the hop model (`rt.create({ kind: 'tiny', … })`). */
   hop: (opts: { modelUrl: string; blocks: number; perBlock: number }) => measureHop(opts, () => runtimeBench.runOrThrow(feedsFor('tiny'))),

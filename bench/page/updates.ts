@@ -62,3 +62,18 @@ export async function rawFetch(url: string): Promise<{ ms: number; bytes: number
   const buffer = await (await fetch(url, { cache: 'no-store' })).arrayBuffer();
   return { ms: performance.now() - t, bytes: buffer.byteLength };
 }
+
+/**
+ * A second baseline, to tell chunking from hashing and storing: the release's chunk URLs fetched
+ * `concurrency` at a time into ArrayBuffers, as Baton's downloader schedules them, and nothing else.
+ */
+export async function chunkedFetch(urls: readonly string[], concurrency: number): Promise<{ ms: number; bytes: number }> {
+  const queue = [...urls];
+  let bytes = 0;
+  const t = performance.now();
+  const worker = async () => {
+    for (let url = queue.shift(); url !== undefined; url = queue.shift()) bytes += (await (await fetch(url, { cache: 'no-store' })).arrayBuffer()).byteLength;
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ms: performance.now() - t, bytes };
+}

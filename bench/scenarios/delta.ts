@@ -43,7 +43,7 @@ export async function deltaScenario(env: BenchEnv): Promise<ScenarioOutput> {
   const samples = await repeat(env, async (rep) => {
     const out: Record<string, number> = {};
     // The other cases fetch exactly the same bytes every time: once is enough.
-    for (const c of rep === 1 ? (Object.keys(DELTA_CASES) as DeltaCase[]) : ['layer' as const]) {
+    for (const c of rep === 1 && env.settings.deltaAllCases ? (Object.keys(DELTA_CASES) as DeltaCase[]) : ['layer' as const]) {
       const { bytes, size } = await deltaOnce(env, c);
       out[KEY[c]] = bytes / size;
       env.progress.log(`${rep}/${env.settings.reps} ${c}: fetched ${fmt(bytes / 2 ** 20, 1)} of ${fmt(size / 2 ** 20, 1)} MiB (×${fmt(bytes / size, 3)})`);

@@ -63,5 +63,5 @@ export async function reloadScenario(env: BenchEnv): Promise<ScenarioOutput> {
     }
     return out;
   });
-  return { samples, notes: ['reload: the worse of MLP and Silero per repetition; lost = queued at unload + slots with no page + requests before the new session.'] };
+  return { samples, notes: [`reload: ${env.settings.loadModels.join(' + ')}, the worse per repetition; lost = queued at unload + slots with no page + requests before the new session.`] };
 }

@@ -105,7 +105,7 @@ async function swapOnce(env: BenchEnv, kind: 'mlp' | 'silero') {
 }
 
 export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
-  env.progress.section('swap', `v1 → v2 under ${1000 / env.settings.loadIntervalMs} requests/s, MLP and Silero VAD, service worker mode`);
+  env.progress.section('swap', `v1 → v2 under ${1000 / env.settings.loadIntervalMs} requests/s, ${env.settings.loadModels.join(' and ')}, service worker mode`);
   const samples = await repeat(env, async (rep) => {
     const out: Record<string, number> = { 'swap.failed': 0, 'swap.stalled': 0, 'swap.p99Ratio': 0 };
     for (const kind of env.settings.loadModels) {
@@ -124,7 +124,7 @@ export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
   return {
     samples,
     notes: [
-      'swap: counts summed over MLP and Silero per repetition, p99 ratio the worse of the two; window = check start → v1 released (v2 on trial until promoted after 500 requests).',
+      `swap: ${env.settings.loadModels.join(' + ')}; counts summed over the models per repetition, p99 ratio the worse; window = check start → v1 released (v2 on trial until promoted after 500 requests).`,
     ],
   };
 }
