@@ -8,19 +8,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright';
-import type { TestRegistry } from '../src/testing/registry';
 import { model } from './paths';
+import { MLP_X, startRuntime } from './runtime-helpers';
 import { openHarness } from './sw-helpers';
 
-const X = [0.5, -1, 2, 0.25];
+const X = MLP_X;
 
-async function start(page: Page, registry: TestRegistry, extra: Record<string, unknown> = {}) {
-  const created = await page.evaluate(
-    (config) => window.harness.rt.create(config as never),
-    { model: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false, ...extra },
-  );
-  expect(created.ok, JSON.stringify(created)).toBe(true);
-}
 const metrics = (page: Page) => page.evaluate(() => window.harness.rt.metrics());
 const logTypes = async (page: Page) => (await page.evaluate(() => window.harness.rt.log())).map((e) => `${e.type}${e.version ? `:${e.version}` : ''}`);
 async function burst(page: Page, n: number, x = X) {
@@ -32,7 +25,7 @@ async function burst(page: Page, n: number, x = X) {
 test('metrics per version after a swap, and a lifecycle log that survives a reload', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
-  await start(page, registry);
+  await startRuntime(page, registry);
   await burst(page, 30);
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
@@ -57,7 +50,7 @@ test('metrics per version after a swap, and a lifecycle log that survives a relo
   await page.evaluate(() => window.harness.rt.dispose());
   await page.reload();
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
-  await start(page, registry);
+  await startRuntime(page, registry);
   const after = await logTypes(page);
   // The story so far is still there, and this load's own steps follow it.
   expect(after.slice(0, before.length)).toEqual(before);
@@ -68,18 +61,18 @@ test('metrics per version after a swap, and a lifecycle log that survives a relo
 test('telemetry batches reach the collector; a collector that fails or hangs never holds up a request', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
-  await start(page, registry, { telemetryEndpoint: `${registry.server.url}/collector`, telemetryIntervalMs: 300 });
+  await startRuntime(page, registry, { telemetryEndpoint: `${registry.server.url}/collector`, telemetryIntervalMs: 300 });
   await burst(page, 25);
 
   const logs = () => registry.server.telemetry().filter((p) => p.signal === 'logs');
   const metricPayloads = () => registry.server.telemetry().filter((p) => p.signal === 'metrics');
-  await expect.poll(() => metricPayloads().length, { timeout: 10_000 }).toBeGreaterThan(0);
+  // Batches go out every 300 ms: one after the burst counts all 25 requests.
+  await expect.poll(() => metricPayloads().some((p) => JSON.stringify(p.body).includes('"asInt":"25"')), { timeout: 10_000 }).toBe(true);
   const logText = JSON.stringify(logs().map((p) => p.body));
   expect(logText).toContain('"baton.switch"');
   const lastMetrics = JSON.stringify(metricPayloads().at(-1)!.body);
   expect(lastMetrics).toContain('"baton.requests"');
   expect(lastMetrics).toContain('{"key":"baton.version","value":{"stringValue":"1"}}');
-  expect(lastMetrics).toMatch(/"asInt":"25"/);
 
   // The collector answers 503: requests go on, the exporter counts its failures and keeps the batch.
   const down = registry.server.fault('/collector/**', { kind: 'status', status: 503 });
@@ -109,7 +102,7 @@ test('inputs that move away from the published reference profile raise a drift e
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1', extraArgs: ['--profile', samplesPath] });
   await openHarness(page, registry);
   // Every request sampled, so the test needs few of them.
-  await start(page, registry, { drift: { sampleRate: 1 } });
+  await startRuntime(page, registry, { drift: { sampleRate: 1 } });
 
   // In-distribution traffic (the same process as the samples, other draws): no drift.
   const typical = (i: number) => X.map((v, j) => v + Math.sin(i * 7 + j) * 0.5);

@@ -5,19 +5,12 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright';
-import type { TestRegistry } from '../src/testing/registry';
 import { model } from './paths';
+import { MLP_X, startRuntime } from './runtime-helpers';
 import { openHarness } from './sw-helpers';
 
-const X = [0.5, -1, 2, 0.25];
+const X = MLP_X;
 
-async function start(page: Page, registry: TestRegistry, extra: Record<string, unknown> = {}) {
-  const created = await page.evaluate(
-    (config) => window.harness.rt.create(config as never),
-    { model: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false, ...extra },
-  );
-  expect(created.ok, JSON.stringify(created)).toBe(true);
-}
 const events = (page: Page) => page.evaluate(() => window.harness.rt.events());
 const find = async (page: Page, type: string) => (await events(page)).find((e) => e.type === type);
 
@@ -25,7 +18,7 @@ test('a candidate failing on 30 % of inputs is rolled back within its window; no
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
   // Telemetry every 10 minutes: only the immediate report of a rollback can reach the collector.
-  await start(page, registry, { telemetryEndpoint: `${registry.server.url}/collector`, telemetryIntervalMs: 600_000 });
+  await startRuntime(page, registry, { telemetryEndpoint: `${registry.server.url}/collector`, telemetryIntervalMs: 600_000 });
   // Baseline: v1 serves every input, the "bad" ones too.
   await page.evaluate((x) => window.harness.rt.startLoad(x, 5, 'mlp', 0.3), X);
   await expect.poll(() => page.evaluate(() => window.harness.rt.loadCompleted())).toBeGreaterThanOrEqual(100);
@@ -64,7 +57,7 @@ test('a candidate failing on 30 % of inputs is rolled back within its window; no
   await page.evaluate(() => window.harness.rt.dispose());
   await page.reload();
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
-  await start(page, registry);
+  await startRuntime(page, registry);
   expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('1');
   await page.evaluate(() => window.harness.rt.checkForUpdate());
   expect((await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('1');
@@ -77,7 +70,7 @@ test('a candidate failing on 30 % of inputs is rolled back within its window; no
 test('a version killed in the manifest is dropped at once and never served again', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
-  await start(page, registry);
+  await startRuntime(page, registry);
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
   await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('2');
@@ -100,7 +93,7 @@ test('a version killed in the manifest is dropped at once and never served again
 test('shadow mode: the candidate runs unseen on sampled requests, every answer stays v1, and disagreement rejects it', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
-  await start(page, registry);
+  await startRuntime(page, registry);
   // v2 (other weights, other outputs) at 0 %: no device serves it; every request shadows it.
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2', rollout: 0, extraArgs: ['--shadow', '1'] });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
@@ -120,7 +113,7 @@ test('shadow mode: the candidate runs unseen on sampled requests, every answer s
 test('shadow mode: a candidate that agrees keeps running in the shadow and is never served', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
-  await start(page, registry);
+  await startRuntime(page, registry);
   // The same weights under a new version: every shadow output agrees with the live one.
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.1', rollout: 0, extraArgs: ['--shadow', '1'] });
   await page.evaluate(() => window.harness.rt.checkForUpdate());

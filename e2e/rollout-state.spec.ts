@@ -5,19 +5,12 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright';
-import type { TestRegistry } from '../src/testing/registry';
 import { model } from './paths';
+import { MLP_X, startRuntime } from './runtime-helpers';
 import { openHarness } from './sw-helpers';
 
-const X = [0.5, -1, 2, 0.25];
+const X = MLP_X;
 
-async function start(page: Page, registry: TestRegistry) {
-  const created = await page.evaluate(
-    (config) => window.harness.rt.create(config as never),
-    { model: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false },
-  );
-  expect(created.ok, JSON.stringify(created)).toBe(true);
-}
 const status = (page: Page) => page.evaluate(() => window.harness.rt.status());
 const events = (page: Page) => page.evaluate(() => window.harness.rt.events());
 
@@ -50,7 +43,7 @@ test('a reload resumes the trial where it stood, and a promotion survives the ne
   const health = await registry.cli('health', '--name', 'mlp', '--promote-after', '120');
   expect(health.code, health.stderr).toBe(0);
   await openHarness(page, registry);
-  await start(page, registry);
+  await startRuntime(page, registry);
   await serveRequests(page, 40, '1');
 
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
@@ -65,7 +58,7 @@ test('a reload resumes the trial where it stood, and a promotion survives the ne
   // A plain reload (no dispose): the page is gone, the trial is not.
   await page.reload();
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
-  await start(page, registry);
+  await startRuntime(page, registry);
   const resumed = await status(page);
   expect(resumed.serving?.version).toBe('2');
   expect(resumed.trial).toMatchObject({ version: '2', baseline: '1', served: 80, startedAt: before!.startedAt, n: 80 });
@@ -79,7 +72,7 @@ test('a reload resumes the trial where it stood, and a promotion survives the ne
   await page.evaluate(() => window.harness.rt.dispose());
   await page.reload();
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
-  await start(page, registry);
+  await startRuntime(page, registry);
   const after = await status(page);
   expect(after.serving?.version).toBe('2');
   expect(after.trial).toBeUndefined();
@@ -90,7 +83,7 @@ test('a reload resumes the trial where it stood, and a promotion survives the ne
 test('a stage that requires healthy runs opens once this device has seen them in the shadow', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await openHarness(page, registry);
-  await start(page, registry);
+  await startRuntime(page, registry);
   // 1.1 has v1's weights (it agrees); every device may serve it after 20 healthy runs of its own.
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.1', rollout: 0, extraArgs: ['--shadow', '1'] });
   const staged = await registry.cli('rollout', '--name', 'mlp', '--stage', '100/20runs');

@@ -5,19 +5,12 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright';
 import { mlpReference, sileroModelPath } from '../src/testing/models';
-import type { TestRegistry } from '../src/testing/registry';
 import { model } from './paths';
+import { MLP_X, startRuntime } from './runtime-helpers';
 import { openHarness } from './sw-helpers';
 
-const X = [0.5, -1, 2, 0.25];
+const X = MLP_X;
 
-async function createRuntime(page: Page, registry: TestRegistry, extra: Record<string, unknown> = {}, name = 'mlp') {
-  const result = await page.evaluate(
-    (config) => window.harness.rt.create(config as never),
-    { model: name, manifestUrl: `${registry.url}/${name}/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false, ...extra },
-  );
-  expect(result.ok, JSON.stringify(result)).toBe(true);
-}
 
 const run = (page: Page, x = X) => page.evaluate((input) => window.harness.rt.run(input), x);
 const events = (page: Page) => page.evaluate(() => window.harness.rt.events());
@@ -42,7 +35,7 @@ test.describe('under continuous load', () => {
 
 test('serves v1, then switches to v2 between requests under continuous load: none failed, none stalled', async ({ page, registry }, testInfo) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry);
+  await startRuntime(page, registry);
   const first = await run(page);
   expect(first.ok && first.version).toBe('1');
   if (first.ok) expectMlp(first.output, 1);
@@ -119,7 +112,7 @@ test('serves v1, then switches to v2 between requests under continuous load: non
 
 test('requests issued all at once are serialised per session: none fails with "Session already started"', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry);
+  await startRuntime(page, registry);
   const results = await page.evaluate((x) => window.harness.rt.burst(x, 64), X);
   expect(results.filter((r) => !r.ok)).toEqual([]);
   expect(results).toHaveLength(64);
@@ -127,7 +120,7 @@ test('requests issued all at once are serialised per session: none fails with "S
 
 test('a version that fails to load never serves, is quarantined, and v1 keeps serving', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry);
+  await startRuntime(page, registry);
   await registry.publish(model('broken.onnx'), { name: 'mlp', version: '2' });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
   await expect.poll(async () => (await events(page)).find((e) => e.type === 'load-failed')?.event).toMatchObject({ version: '2', error: { code: 'model-load-failed' } });
@@ -141,7 +134,7 @@ test('a version that fails to load never serves, is quarantined, and v1 keeps se
 
 test('a version that fails its warm-up never serves', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry, { failWarmupOf: '2' });
+  await startRuntime(page, registry, { failWarmupOf: '2' });
   await registry.publish(model('failing-run.onnx'), { name: 'mlp', version: '2' });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
   await expect.poll(async () => (await events(page)).find((e) => e.type === 'load-failed')?.event).toMatchObject({ version: '2', error: { code: 'warmup-failed' } });
@@ -151,7 +144,7 @@ test('a version that fails its warm-up never serves', async ({ page, registry })
 
 test('a crashed worker is replaced and later requests succeed on the same version', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry);
+  await startRuntime(page, registry);
   const workersBefore = page.workers().length;
   await page.evaluate(() => window.harness.rt.crashWorker());
   await expect.poll(async () => (await events(page)).find((e) => e.type === 'worker-restarted')?.event).toMatchObject({ version: '1', reason: { code: 'worker-crashed' } });
@@ -165,7 +158,7 @@ test('a crashed worker is replaced and later requests succeed on the same versio
 
 test('without WebGPU the worker says why and runs on WASM', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry, { executionProviders: ['webgpu', 'wasm'] });
+  await startRuntime(page, registry, { executionProviders: ['webgpu', 'wasm'] });
   const status = await page.evaluate(() => window.harness.rt.status());
   expect(status.worker).toMatchObject({ ep: 'wasm', webgpu: { available: false } });
   expect(status.worker.fallbackReason).toMatch(/navigator\.gpu|requestAdapter/);
@@ -175,7 +168,7 @@ test('without WebGPU the worker says why and runs on WASM', async ({ page, regis
 
 test('the real Silero VAD v5 → v6 update works end to end', async ({ page, registry }) => {
   await registry.publish(sileroModelPath('v5'), { name: 'vad', version: '5' });
-  await createRuntime(page, registry, { silero: true }, 'vad');
+  await startRuntime(page, registry, { silero: true }, 'vad');
   const v5 = await page.evaluate(() => window.harness.rt.runSilero());
   expect(v5.ok && v5.version, JSON.stringify(v5)).toBe('5');
   await registry.publish(sileroModelPath('v6'), { name: 'vad', version: '6' });
@@ -188,7 +181,7 @@ test('the real Silero VAD v5 → v6 update works end to end', async ({ page, reg
 
 test('an incompatible update (Silero legacy → v5 changes the inputs) is refused before switching', async ({ page, registry }) => {
   await registry.publish(sileroModelPath('legacy'), { name: 'vad', version: 'legacy' });
-  await createRuntime(page, registry, { silero: true }, 'vad');
+  await startRuntime(page, registry, { silero: true }, 'vad');
   await registry.publish(sileroModelPath('v5'), { name: 'vad', version: '5' });
   const check = await page.evaluate(() => window.harness.rt.checkForUpdate());
   expect(check.ok && check.value.failed).toEqual([{ version: '5', error: expect.objectContaining({ code: 'incompatible-model' }) }]);
@@ -200,7 +193,7 @@ test('50 swaps leave one inference worker and memory near its baseline', async (
   test.setTimeout(180_000);
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   // The standby is replaced at once here, so each swap finds one ready (50 swaps in seconds).
-  await createRuntime(page, registry, { standbyRespawnDelayMs: 0 });
+  await startRuntime(page, registry, { standbyRespawnDelayMs: 0 });
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
   await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('2');
@@ -236,7 +229,7 @@ test('50 swaps leave one inference worker and memory near its baseline', async (
 
 test('with the service worker: serves, then starts offline from cache on a cold reload', async ({ page, context, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
-  await createRuntime(page, registry, { serviceWorker: { scriptUrl: './sw.js' } });
+  await startRuntime(page, registry, { serviceWorker: { scriptUrl: './sw.js' } });
   const online = await run(page);
   expect(online.ok && online.version).toBe('1');
   await page.evaluate(() => window.harness.rt.dispose());
@@ -245,7 +238,7 @@ test('with the service worker: serves, then starts offline from cache on a cold 
   await context.setOffline(true);
   await page.reload();
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
-  await createRuntime(page, registry, { serviceWorker: { scriptUrl: './sw.js' }, checkOnStart: true });
+  await startRuntime(page, registry, { serviceWorker: { scriptUrl: './sw.js' }, checkOnStart: true });
   const offline = await run(page);
   expect(offline.ok && offline.version, JSON.stringify(offline)).toBe('1');
   if (offline.ok) expectMlp(offline.output, 1);
