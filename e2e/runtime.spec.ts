@@ -142,6 +142,20 @@ test('a version that fails its warm-up never serves', async ({ page, registry })
   expect(r.ok && r.version).toBe('1');
 });
 
+test('NaN outputs: resolved as the model gave them by default, rejected with run-failed under rejectNonFinite; errors either way', async ({ page, registry }) => {
+  await registry.publish(model('nan.onnx'), { name: 'mlp', version: '1' });
+  await startRuntime(page, registry);
+  const plain = await run(page);
+  expect(plain.ok).toBe(true);
+  if (plain.ok) expect(plain.output.every((y) => Number.isNaN(y))).toBe(true);
+  await page.evaluate(() => window.harness.rt.dispose());
+
+  await startRuntime(page, registry, { rejectNonFinite: true });
+  expect(await run(page)).toMatchObject({ ok: false, error: { code: 'run-failed', details: { nonFinite: true, version: '1' } } });
+  const row = (await page.evaluate(() => window.harness.rt.metrics())).versions.find((v) => v.version === '1');
+  expect(row).toMatchObject({ requests: 1, errors: 1 });
+});
+
 test('a crashed worker is replaced and later requests succeed on the same version', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await startRuntime(page, registry);

@@ -51,6 +51,12 @@ export interface RuntimeConfig {
   readonly standbyWorker?: boolean;
   /** Delay before replacing the standby after a switch, keeping its start-up out of the swap. Default 5000 ms. */
   readonly standbyRespawnDelayMs?: number;
+  /**
+   * Reject a request whose float outputs hold NaN or ±Infinity (`run-failed`, details.nonFinite)
+   * instead of resolving with them. Either way it counts as an error for the health gates.
+   * Default false: the outputs are the model's, and some apps handle NaN themselves.
+   */
+  readonly rejectNonFinite?: boolean;
   /** Exporters that receive the log and metrics in batches (e.g. `otlpExporter({ endpoint })`). */
   readonly telemetry?: { readonly exporters: readonly TelemetryExporter[]; readonly intervalMs?: number };
   /**

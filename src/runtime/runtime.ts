@@ -415,6 +415,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       const ok = outputsFinite(result.outputs);
       observe(slot.version, ok, latency);
       obs!.request(slot.version, result.ep, armName, ok, latency);
+      if (!ok && cfg.rejectNonFinite) throw new BatonError('run-failed', `version ${slot.version} returned NaN or Infinity`, { version: slot.version, nonFinite: true });
       if (drift && ok) obs!.drift(slot.release, 'output', result.outputs);
       if (sampled) shadow.after(sampled, result.outputs);
       const outputs: Record<string, Tensor> = {};
