@@ -71,7 +71,10 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
       row = x - lastLabelX < 90 * devicePixelRatio ? (row + 1) % 4 : 0;
       lastLabelX = x;
       ctx.fillStyle = MARKER_COLORS[m.kind];
-      ctx.fillText(m.label, x + 3 * devicePixelRatio, top + (3 + row * 14) * devicePixelRatio);
+      // Near the right edge (where the newest markers are), the label goes left of its line.
+      const gap = 3 * devicePixelRatio;
+      const w = ctx.measureText(m.label).width;
+      ctx.fillText(m.label, x + gap + w > left + width ? x - gap - w : x + gap, top + (3 + row * 14) * devicePixelRatio);
     }
     ctx.restore();
   };

@@ -153,6 +153,8 @@ export function createDevPanel(deps: DevPanelDeps) {
 
   /** Buttons enabled as the server's step and this tab's connectivity allow. */
   function refresh(online = true): void {
+    if (!online && !busy && phase !== 'running') say('Offline: the app keeps serving from this device; the dev panel needs the demo server.', 'idle');
+    else if (online && status.textContent?.startsWith('Offline')) say('Back online.', 'idle');
     const step = deps.state()?.step;
     for (const b of buttons) {
       const s = b.dataset['step'];

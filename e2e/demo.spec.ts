@@ -87,7 +87,14 @@ test('the demo shows a staged rollout, a hot swap and an automatic rollback, the
   await expect(page.locator('#scenario-status')).toContainText('Automatic rollback');
   await expect(page.locator('#health tr[data-version="3.0.0"]')).toContainText('100.0 %');
 
-  await expect.poll(async () => (await page.evaluate(() => window.demo!.chart())).markers.some((m) => m.kind === 'rollback' && m.version === '3.0.0')).toBe(true);
+  // The chart has the rollback marker and a complete second of v2 after it (for the screenshot).
+  await expect
+    .poll(async () => {
+      const c = await page.evaluate(() => window.demo!.chart());
+      const rollback = c.markers.find((m) => m.kind === 'rollback' && m.version === '3.0.0');
+      return rollback !== undefined && (c.t.at(-1) ?? 0) > rollback.at / 1000 && c.version.at(-1) === '2.0.0';
+    })
+    .toBe(true);
   const after = await page.evaluate(() => window.demo!.chart());
   // v3's NaN answers show as failed answers in the chart, only while v3 was live.
   expect(after.errors.some((e) => e > 0)).toBe(true);
