@@ -93,6 +93,8 @@ export function createSeries(now: () => number = Date.now) {
     data(): ChartData {
       trim();
       const current = Math.floor(now() / BUCKET_MS) * BUCKET_MS;
+      // Seconds with no request at all (a stall) are empty buckets up to now, not missing ones.
+      if (buckets.length > 0) bucketFor(current);
       const done = buckets.filter((b) => b.start < current);
       const perSecond = 1000 / BUCKET_MS;
       return {
