@@ -7,7 +7,7 @@ import type { Spread } from './stats';
 
 export interface FigureSpec {
   readonly label: string;
-  readonly unit: 'ms' | '×' | 'requests' | 'MB/s' | 'MB';
+  readonly unit: 'ms' | '×' | 'requests' | 'MB/s' | 'MB' | 'req/s' | 'count';
   readonly digits: number;
   readonly target?: { readonly max?: number; readonly judge: 'median' | 'max' };
   /** What the figure is set against, for the table. */
@@ -45,8 +45,10 @@ export function specOf(key: string): FigureSpec {
   return FIGURES[key] ?? { ...GENERIC, unit: unitFromKey(key), digits: digitsFromKey(key) };
 }
 
-/** Details follow a naming rule: `…Ms`, `…MB`, `…MBps`, `…Ratio`/`ratio`, else a count. */
+/** Details follow a naming rule: `…Ms`, `…MB`, `…MBps`, `…Ratio`/`ratio`, `…perSecond`, `…rollbacks`, else requests. */
 function unitFromKey(key: string): FigureSpec['unit'] {
+  if (key.endsWith('perSecond')) return 'req/s';
+  if (key.endsWith('rollbacks')) return 'count';
   if (key.endsWith('MBps')) return 'MB/s';
   if (key.endsWith('Ms')) return 'ms';
   if (key.endsWith('MB')) return 'MB';

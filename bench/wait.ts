@@ -17,8 +17,9 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | false>, 
   }
 }
 
-/** Rejects with `what` if `promise` takes longer than `timeoutMs`. */
+/** Rejects with `what` if `promise` takes longer than `timeoutMs` (its own late rejection is then ignored). */
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  promise.catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs);

@@ -21,6 +21,8 @@ export interface TimedEvent {
   readonly type: keyof RuntimeEvents;
   readonly at: number;
   readonly version?: string;
+  /** A rollback's reason and figures. */
+  readonly detail?: string;
 }
 
 let rt: Runtime | undefined;
@@ -55,7 +57,9 @@ export const runtimeBench = {
       });
       for (const type of ['progress', 'version-ready', 'switch', 'released', 'rollback', 'promoted', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
         rt.on(type, (event) => {
-          if (type !== 'progress' || events.at(-1)?.type !== 'progress') events.push({ type, at: performance.now(), version: versionOf(event) });
+          if (type === 'progress' && events.at(-1)?.type === 'progress') return;
+          const detail = type === 'rollback' ? JSON.stringify({ reason: (event as RuntimeEvents['rollback']).reason, figures: (event as RuntimeEvents['rollback']).figures }) : undefined;
+          events.push({ type, at: performance.now(), ...(versionOf(event) === undefined ? {} : { version: versionOf(event) }), ...(detail ? { detail } : {}) });
         });
       }
       return { ok: true };
@@ -109,13 +113,20 @@ export const runtimeBench = {
   events: () => events.slice(),
   standby: () => live().status().standby,
   serving: () => live().status().serving?.version,
+  /** The trial's state and health figures, for a diagnosis when a swap does not end. */
+  trial: () => JSON.parse(JSON.stringify(live().status().trial ?? null)) as unknown,
   /**
-   * Renderer + dedicated workers, as the browser measures them (needs cross-origin isolation).
+   * Renderer + dedicated workers, as the browser measures them (needs cross-origin isolation),
+   * and how many workers the measurement covered.
    * https://developer.mozilla.org/docs/Web/API/Performance/measureUserAgentSpecificMemory
    */
-  async memory(): Promise<number | undefined> {
-    const measure = (performance as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
-    return measure ? (await measure.call(performance)).bytes : undefined;
+  async memory(): Promise<{ bytes: number; workers: number } | undefined> {
+    type Breakdown = { bytes: number; attribution: { scope: string }[] }[];
+    const measure = (performance as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number; breakdown: Breakdown }> }).measureUserAgentSpecificMemory;
+    if (!measure) return undefined;
+    const m = await measure.call(performance);
+    const workers = m.breakdown.filter((b) => b.bytes > 0 && b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).length;
+    return { bytes: m.bytes, workers };
   },
   async dispose(): Promise<void> {
     await load?.stop();
