@@ -44,19 +44,26 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
     ctx.beginPath();
     ctx.rect(left, top, width, height);
     ctx.clip();
-    // The serving version: a strip along the bottom of the plot.
+    // The serving versions: a strip along the bottom of the plot, each second split between the
+    // versions that served in it, in proportion.
     const strip = 6 * devicePixelRatio;
-    current.version.forEach((v, i) => {
-      if (!v) return;
+    current.served.forEach((byVersion, i) => {
       const x0 = u.valToPos(current!.t[i]!, 'x', true);
       const x1 = i + 1 < current!.t.length ? u.valToPos(current!.t[i + 1]!, 'x', true) : x0 + 2;
-      ctx.fillStyle = versionColor(v, versions);
-      ctx.fillRect(x0, top + height - strip, Math.max(1, x1 - x0), strip);
+      const total = Object.values(byVersion).reduce((a, b) => a + b, 0);
+      let x = x0;
+      for (const [v, n] of Object.entries(byVersion).sort(([a], [b]) => versions.indexOf(a) - versions.indexOf(b))) {
+        const w = ((x1 - x0) * n) / total;
+        ctx.fillStyle = versionColor(v, versions);
+        ctx.fillRect(x, top + height - strip, Math.max(1, w), strip);
+        x += w;
+      }
     });
     ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
     ctx.textBaseline = 'top';
-    let lastLabelX = -Infinity;
-    let row = 0;
+    // Each label takes the first of four rows where it overlaps no label placed before it.
+    const rows: [number, number][][] = [[], [], [], []];
+    const gap = 3 * devicePixelRatio;
     for (const m of current.markers) {
       const x = Math.round(u.valToPos(m.at / 1000, 'x', true));
       if (x < left || x > left + width) continue;
@@ -67,14 +74,13 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
       ctx.moveTo(x, top);
       ctx.lineTo(x, top + height - strip);
       ctx.stroke();
-      // Labels that would overlap step down a row.
-      row = x - lastLabelX < 90 * devicePixelRatio ? (row + 1) % 4 : 0;
-      lastLabelX = x;
-      ctx.fillStyle = MARKER_COLORS[m.kind];
       // Near the right edge (where the newest markers are), the label goes left of its line.
-      const gap = 3 * devicePixelRatio;
       const w = ctx.measureText(m.label).width;
-      ctx.fillText(m.label, x + gap + w > left + width ? x - gap - w : x + gap, top + (3 + row * 14) * devicePixelRatio);
+      const x0 = x + gap + w > left + width ? x - gap - w : x + gap;
+      const row = Math.max(0, rows.findIndex((r) => r.every(([a, b]) => x0 + w + gap < a || x0 > b + gap)));
+      rows[row]!.push([x0, x0 + w]);
+      ctx.fillStyle = MARKER_COLORS[m.kind];
+      ctx.fillText(m.label, x0, top + (3 + row * 14) * devicePixelRatio);
     }
     ctx.restore();
   };
@@ -85,7 +91,7 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       // A fixed 60 s window that scrolls: the chart reads the same at any moment.
-      scales: { x: { time: true, range: (_u, _min, max) => [max - 60, max] }, rps: { range: (_u, _min, max) => [0, Math.max(40, max * 1.15)] }, ms: { range: (_u, _min, max) => [0, Math.max(5, (max ?? 0) * 1.2)] } },
+      scales: { x: { time: true, range: (_u, _min, max) => [max - 60, max] }, rps: { range: (_u, _min, max) => [0, Math.max(50, max * 1.6)] }, ms: { range: (_u, _min, max) => [0, Math.max(5, (max ?? 0) * 1.2)] } },
       axes: [
         { ...AXIS },
         { ...AXIS, scale: 'rps', label: 'requests/s', labelSize: 18, size: 46 },

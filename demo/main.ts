@@ -53,6 +53,9 @@ async function start(): Promise<void> {
       executionProviders: params.get('ep') === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
       serviceWorker: { scriptUrl: './sw.js' },
       warmup: () => vadWarmup(),
+      // The next standby worker compiles onnxruntime-web's wasm: on a 2-core machine that slows
+      // the live version for a moment. Not during the demo's 8-second trial (default 5 s).
+      standbyRespawnDelayMs: 15_000,
       // The page also checks whenever the demo server's manifest sequence moves (see poll()).
       checkIntervalMs: 30_000,
       drift: { sampleRate: 0.1 },
@@ -145,6 +148,17 @@ async function start(): Promise<void> {
     document.getElementById('load-stats')!.textContent = `${load.sent} requests of ${(1000 / INTERVAL_MS).toFixed(2)}/s, each a 32 ms frame of 4 audio streams · ${rejected} rejected · ${load.skipped} ticks skipped`;
   };
   setInterval(render, 500);
+  // What the scenario is about shows at once, not at the next tick.
+  let pending = false;
+  const renderSoon = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      render();
+    });
+  };
+  for (const type of ['switch', 'promoted', 'rollback', 'quarantined', 'load-failed', 'version-ready', 'drift'] as const) rt.on(type, renderSoon);
   setInterval(() => speechChart.update(series.speech()), 200);
   render();
   load.start();

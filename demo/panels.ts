@@ -157,6 +157,14 @@ export function renderDrift(metrics: RuntimeMetrics): void {
     : '<tr><td colspan="7" class="muted">Sampling inputs (10 % of requests)…</td></tr>';
 }
 
+/** A rollback's figures, e.g. `errors 20, requests 20, errorRate 1`, rounded. */
+function figures(data: Readonly<Record<string, number | string | boolean>>): string {
+  return Object.entries(data)
+    .filter(([k]) => k !== 'reason')
+    .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(v < 1 ? 3 : 1) : String(v)}`)
+    .join(', ');
+}
+
 const GOOD = new Set(['switch', 'promoted', 'warmed', 'version-ready', 'download-finished', 'released']);
 
 export function renderTimeline(entries: readonly LogEntry[]): void {
@@ -168,7 +176,7 @@ export function renderTimeline(entries: readonly LogEntry[]): void {
       const cls = e.level === 'error' ? 'error' : e.level === 'warn' ? 'warn' : GOOD.has(e.type) ? 'good' : '';
       return `<li class="${cls}" data-type="${esc(e.type)}" data-version="${esc(e.version ?? '')}" data-seq="${e.seq}"><span class="when">${time(e.at)}</span><span class="type">${esc(e.type)}</span>${
         e.version ? ` v${esc(e.version)}` : ''
-      }${e.code ? ` <code>${esc(e.code)}</code>` : ''}<span class="msg">${esc(e.message)}</span></li>`;
+      }${e.code ? ` <code>${esc(e.code)}</code>` : ''}<span class="msg">${esc(e.message)}${e.type === 'rollback' && e.data ? ` — ${esc(figures(e.data))}` : ''}</span></li>`;
     })
     .join('');
 }

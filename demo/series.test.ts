@@ -28,6 +28,7 @@ describe('createSeries', () => {
     const data = series.data();
     expect(data.t).toEqual([T0 / 1000, T0 / 1000 + 1, T0 / 1000 + 2]);
     expect(data.version).toEqual(['1.0.0', '2.0.0', null]);
+    expect(data.served).toEqual([{ '1.0.0': 30 }, { '2.0.0': 2, '1.0.0': 1 }, {}]);
     expect(data.errors).toEqual([0, 1, 0]);
     // A second with no request is an empty bucket (zero throughput), not a missing one.
     expect(data.rps[2]).toBe(0);

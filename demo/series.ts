@@ -31,6 +31,8 @@ export interface ChartData {
   readonly errors: number[];
   /** The version that served most of the bucket's requests. */
   readonly version: (string | null)[];
+  /** Requests each version served in the bucket (a short-lived version shows here, if not in `version`). */
+  readonly served: Record<string, number>[];
   readonly markers: Marker[];
 }
 
@@ -104,6 +106,7 @@ export function createSeries(now: () => number = Date.now) {
         p95: done.map((b) => (b.latencies.length ? quantile([...b.latencies].sort((x, y) => x - y), 0.95) : null)),
         errors: done.map((b) => b.errors * perSecond),
         version: done.map((b) => [...b.byVersion].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null),
+        served: done.map((b) => Object.fromEntries(b.byVersion)),
         markers: [...markers],
       };
     },

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { runCli } from '../../src/cli/run';
 import type { ReleaseProfile } from '../../src/types';
-import { API_PREFIX, MIN_REQUESTS, PROMOTE_AFTER, ROLLOUT_PERCENT, type CommandRecord, type DemoState, type DemoStep, type DevicePlacement, type StepRequest, type StepResponse } from '../api';
+import { API_PREFIX, MAX_P95_RATIO, MIN_REQUESTS, PROMOTE_AFTER, ROLLOUT_PERCENT, type CommandRecord, type DemoState, type DemoStep, type DevicePlacement, type StepRequest, type StepResponse } from '../api';
 import type { DemoModels } from './models';
 import { placement, saltPlacingInside } from './placement';
 import { attachProfile } from './profile';
@@ -136,7 +136,7 @@ export function createDemoControl(opts: DemoControlOptions): DemoControl {
         opts.log?.(`round ${round}: model ${model}`);
         await publish('v1');
         // Demo-sized health gates: promote after 250 healthy requests (~8 s), judge from 20.
-        await baton('health', '--name', model, '--promote-after', String(PROMOTE_AFTER), '--min-requests', String(MIN_REQUESTS));
+        await baton('health', '--name', model, '--promote-after', String(PROMOTE_AFTER), '--min-requests', String(MIN_REQUESTS), '--max-p95-ratio', String(MAX_P95_RATIO));
         stable = VERSIONS.v1;
         step = 'v1';
         return control.state();
