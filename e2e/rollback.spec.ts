@@ -5,6 +5,7 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright';
+import { slowModel } from '../src/testing/models';
 import { model } from './paths';
 import { MLP_X, startRuntime } from './runtime-helpers';
 import { openHarness } from './sw-helpers';
@@ -64,6 +65,30 @@ test('a candidate failing on 30 % of inputs is rolled back within its window; no
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '3' });
   await page.evaluate(() => window.harness.rt.checkForUpdate());
   await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('3');
+  await page.evaluate(() => window.harness.rt.dispose());
+});
+
+test('a candidate whose own compute time is far above the baseline’s is rolled back for latency', async ({ page, registry }) => {
+  await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+  await openHarness(page, registry);
+  await startRuntime(page, registry);
+  const burst = (n: number) => page.evaluate(([x, count]) => window.harness.rt.burst(x, count), [X, n] as const);
+  expect((await burst(150)).every((r) => r.ok && r.version === '1')).toBe(true);
+
+  // Same interface and answers as v1, but a 640×640 matrix product per request (~50 ms or more
+  // here): far beyond what a busy neighbour on the cores can do to v1's sub-millisecond runs.
+  await registry.publish(slowModel(640), { name: 'mlp', version: '2' });
+  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('2');
+  const served = await burst(120);
+  expect(served.filter((r) => !r.ok)).toEqual([]);
+  await expect.poll(async () => (await find(page, 'rollback'))?.event).toMatchObject({ from: '2', reason: 'latency' });
+  const { figures } = (await find(page, 'rollback'))!.event as { figures: Record<string, number> };
+  // Both halves of v2's window were slow; v1's p95 is its compute time, well under a millisecond or so.
+  expect(figures['p95Older']!).toBeGreaterThan(2 * figures['baselineP95']! + 5);
+  expect(figures['p95Newer']!).toBeGreaterThan(2 * figures['baselineP95']! + 5);
+  expect(figures['requests']!).toBeGreaterThanOrEqual(100);
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('1');
   await page.evaluate(() => window.harness.rt.dispose());
 });
 

@@ -145,9 +145,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   });
 
   /** Feeds one request's outcome to the health windows and, for a version on trial, judges it. */
-  const observe = (version: VersionId, ok: boolean, latencyMs: number) => {
+  const observe = (version: VersionId, ok: boolean, runMs: number) => {
     const policy = healthPolicy();
-    health.record(version, ok, latencyMs, policy);
+    health.record(version, ok, runMs, policy);
     if (rollout.state.trial?.version !== version) return;
     const state = rollout.dispatch({ type: 'served', version, ok });
     const trial = state.trial!;
@@ -413,7 +413,10 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       }
       const latency = performance.now() - started;
       const ok = outputsFinite(result.outputs);
-      observe(slot.version, ok, latency);
+      // The gate judges the model's own time (session.run in the worker), not the end-to-end
+      // latency: on a busy device queueing multiplies every hiccup into the tail, whichever
+      // version serves. The app-visible latency is what rt.metrics() reports.
+      observe(slot.version, ok, result.runMs);
       obs!.request(slot.version, result.ep, armName, ok, latency);
       if (!ok && cfg.rejectNonFinite) throw new BatonError('run-failed', `version ${slot.version} returned NaN or Infinity`, { version: slot.version, nonFinite: true });
       if (drift && ok) obs!.drift(slot.release, 'output', result.outputs);
