@@ -31,6 +31,8 @@ export interface VadLoad {
   stop(): Promise<void>;
   /** Amplitude of uniform noise added to every input (the "noisy room" switch); 0 = the clean clip. */
   noise: number;
+  /** Stream 1's input instead of the clip (the microphone): CONTEXT + FRAME samples, or undefined for silence. */
+  stream1: (() => Float32Array | undefined) | undefined;
   /** Ticks skipped because the previous request had not finished. */
   readonly skipped: number;
   readonly sent: number;
@@ -60,6 +62,7 @@ export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: Req
 
   const once = async (): Promise<void> => {
     const input = requestInput(clip, frame++, load.noise);
+    if (load.stream1) input.set(load.stream1() ?? new Float32Array(CONTEXT + FRAME), 0);
     const level = rms(input, CONTEXT, CONTEXT + FRAME);
     const at = Date.now();
     const t0 = performance.now();
@@ -91,8 +94,9 @@ export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: Req
     timer = setTimeout(tick, Math.max(0, next - performance.now()));
   };
 
-  const load = {
+  const load: VadLoad & { skipped: number; sent: number } = {
     noise: 0,
+    stream1: undefined,
     skipped: 0,
     sent: 0,
     start() {

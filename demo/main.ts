@@ -9,6 +9,7 @@ import { createRequestsChart, createSpeechChart } from './charts';
 import { synthesizeClip } from './clip';
 import type { DemoHandle } from './handle';
 import { createVadLoad, INTERVAL_MS, vadWarmup } from './load';
+import { startMicrophone, type Microphone } from './microphone';
 import { renderChips, renderDownload, renderDrift, renderHealth, renderLegend, renderRollout, renderShadow, renderTimeline, renderVersions } from './panels';
 import { createDevPanel, fetchState } from './scenario';
 import { createSeries, type MarkerKind } from './series';
@@ -101,6 +102,29 @@ async function start(): Promise<void> {
 
   const noise = document.getElementById('noise') as HTMLInputElement;
   noise.addEventListener('change', () => (load.noise = noise.checked ? NOISE : 0));
+  const micButton = document.getElementById('mic') as HTMLButtonElement;
+  let mic: Microphone | undefined;
+  micButton.addEventListener('click', () => {
+    void (async () => {
+      micButton.disabled = true;
+      try {
+        if (mic) {
+          load.stream1 = undefined;
+          await mic.stop();
+          mic = undefined;
+        } else {
+          mic = await startMicrophone();
+          const source = mic;
+          load.stream1 = () => source.next();
+        }
+        micButton.textContent = mic ? 'Back to the clip for stream 1' : 'Use the microphone for stream 1';
+      } catch (e) {
+        micButton.textContent = `Microphone unavailable: ${(e as Error).message}`;
+      } finally {
+        micButton.disabled = false;
+      }
+    })();
+  });
 
   // The demo server's state: a moved sequence means a new signed manifest (check now), a new
   // model name means a reset (start over on it).
