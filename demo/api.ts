@@ -48,6 +48,8 @@ export interface DemoState {
   readonly commands: readonly CommandRecord[];
   /** `npm run demo -- --scenario`: the page plays the whole scenario by itself on load. */
   readonly autoplay: boolean;
+  /** The server holds each chunk this long before sending it, so a download is visible over loopback. */
+  readonly chunkDelayMs: number;
   /** Where the page's OTLP exporter sends telemetry, when the server has a collector. */
   readonly telemetryEndpoint?: string;
   /** Telemetry the collector has received, when it reports it. */

@@ -90,8 +90,9 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
       ...size(el, 260),
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
-      // A fixed 60 s window that scrolls: the chart reads the same at any moment.
-      scales: { x: { time: true, range: (_u, _min, max) => [max - 60, max] }, rps: { range: (_u, _min, max) => [0, Math.max(50, max * 1.6)] }, ms: { range: (_u, _min, max) => [0, Math.max(5, (max ?? 0) * 1.2)] } },
+      // A fixed 60 s window ending now, that scrolls: the newest markers are in it even before
+      // the second they fall in is complete.
+      scales: { x: { time: true, range: () => [Date.now() / 1000 - 60, Date.now() / 1000] }, rps: { range: (_u, _min, max) => [0, Math.max(50, max * 1.6)] }, ms: { range: (_u, _min, max) => [0, Math.max(5, (max ?? 0) * 1.2)] } },
       axes: [
         { ...AXIS },
         { ...AXIS, scale: 'rps', label: 'requests/s', labelSize: 18, size: 46 },

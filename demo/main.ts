@@ -182,7 +182,7 @@ async function start(): Promise<void> {
       render();
     });
   };
-  for (const type of ['switch', 'promoted', 'rollback', 'quarantined', 'load-failed', 'version-ready', 'drift'] as const) rt.on(type, renderSoon);
+  for (const type of ['progress', 'switch', 'promoted', 'rollback', 'quarantined', 'load-failed', 'version-ready', 'drift'] as const) rt.on(type, renderSoon);
   setInterval(() => speechChart.update(series.speech()), 200);
   render();
   load.start();

@@ -112,7 +112,8 @@ export function renderDownload(metrics: RuntimeMetrics, state: DemoState | undef
     $('download-detail').textContent =
       `${bytes(d.bytesFetched)} fetched of ${bytes(d.bytesTotal)} (${(100 * done).toFixed(0)} %) · ${d.chunksFetched} chunks fetched, ${d.chunksReused} reused of ${d.chunksTotal}` +
       (d.state === 'running' ? '' : ` · ${(d.durationMs / 1000).toFixed(2)} s`) +
-      (d.errorCode ? ` · ${d.errorCode}` : '');
+      (d.errorCode ? ` · ${d.errorCode}` : '') +
+      (state?.chunkDelayMs ? ` (the demo server holds each chunk ${state.chunkDelayMs} ms, as a slower network would)` : '');
   }
   const t = metrics.telemetry[0];
   const received = state?.telemetryReceived;

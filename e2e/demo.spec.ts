@@ -47,7 +47,7 @@ const serving = (page: Page) => page.locator('#serving-version');
 const timeline = (page: Page, type: string, version: string) => page.locator(`#timeline li[data-type="${type}"][data-version="${version}"]`);
 
 test('the demo shows a staged rollout, a hot swap and an automatic rollback, then works offline', async ({ page, context }, testInfo) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   // A fresh round (a new model name with only v1), whatever an earlier test left.
   await demo!.control.reset();
   await page.goto(demo!.url);
@@ -69,6 +69,9 @@ test('the demo shows a staged rollout, a hot swap and an automatic rollback, the
   // Hot swap: v2 serves, the timeline says so, and no request failed on the way.
   await expect(serving(page)).toHaveAttribute('data-version', '2.0.0', { timeout: 30_000 });
   await expect(timeline(page, 'switch', '2.0.0')).toBeVisible();
+  await expect(timeline(page, 'download-started', '2.0.0')).toBeVisible();
+  await expect(page.locator('#download-title')).toHaveText('v2.0.0: done');
+  await expect(page.locator('#download-detail')).toContainText(/2\.22 MiB fetched of 2\.22 MiB \(100 %\) · \d+ chunks fetched/);
   await expect(timeline(page, 'promoted', '2.0.0')).toBeVisible({ timeout: 30_000 });
   expect(await page.evaluate(() => window.demo!.load.rejected())).toBe(0);
 

@@ -20,6 +20,8 @@ export interface DemoControlOptions {
   readonly profile: ReleaseProfile;
   /** The page plays the scenario by itself on load (`--scenario`). */
   readonly autoplay: boolean;
+  /** Reported in the state: the delay the server puts on each chunk. */
+  readonly chunkDelayMs?: number;
   /** What the telemetry collector received so far, if the server has one. */
   readonly telemetry?: () => readonly { readonly signal: 'logs' | 'metrics' }[];
   /** Each CLI command as it runs (the terminal transcript of `npm run demo`). */
@@ -111,6 +113,7 @@ export function createDemoControl(opts: DemoControlOptions): DemoControl {
         ...(devicePlacement ? { placement: devicePlacement } : {}),
         commands: [...commands],
         autoplay: opts.autoplay,
+        chunkDelayMs: opts.chunkDelayMs ?? 0,
         ...(received
           ? {
               telemetryEndpoint: './collector',

@@ -33,6 +33,11 @@ export interface StartDemoOptions {
   readonly cacheDir?: string;
   /** The page plays the whole scenario by itself on load. */
   readonly autoplay?: boolean;
+  /**
+   * Each chunk is held this long before it is sent (default 400 ms; the test server's `delay`
+   * fault): over loopback a 2.3 MB model arrives in a blink, and the download is worth seeing.
+   */
+  readonly chunkDelayMs?: number;
   /** Progress and the CLI transcript (default: silent). */
   readonly log?: (line: string) => void;
 }
@@ -67,6 +72,7 @@ export async function buildDemo(outDir: string, publicKey: PublicKeyJson): Promi
 
 export async function startDemo(opts: StartDemoOptions = {}): Promise<Demo> {
   const log = opts.log ?? (() => {});
+  const chunkDelayMs = opts.chunkDelayMs ?? 400;
   const cacheDir = opts.cacheDir ?? DEMO_CACHE;
   const appDir = opts.appDir ?? DEMO_APP_DIR;
   const keys = await demoKeys(join(cacheDir, 'keys'));
@@ -87,6 +93,7 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<Demo> {
     models,
     profile: clipProfile(),
     autoplay: opts.autoplay ?? false,
+    chunkDelayMs,
     telemetry: () => server?.telemetry() ?? [],
     log,
   });
@@ -99,6 +106,7 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<Demo> {
     server = await start(0);
   }
   const running = server;
+  if (chunkDelayMs > 0) running.fault('/registry/*/chunks/*', { kind: 'delay', ms: chunkDelayMs });
   await control.reset();
   return {
     url: `${running.url}/`,
