@@ -37,7 +37,8 @@ const demoPwa = (): PluginOption =>
     srcDir: '.',
     filename: 'sw.ts',
     injectRegister: false,
-    includeAssets: ['favicon.svg'],
+    // The glob below already lists the icons; the plugin adds the web manifest itself.
+    includeManifestIcons: false,
     manifest: {
       name: 'Baton demo: a model updated over the air',
       short_name: 'Baton demo',
@@ -54,7 +55,7 @@ const demoPwa = (): PluginOption =>
       ],
     },
     injectManifest: {
-      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,png,webmanifest}'],
+      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,png}'],
       // onnxruntime-web's wasm is 14 MB; Workbox skips files over 2 MiB by default.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
       rollupFormat: 'iife',
