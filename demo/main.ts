@@ -50,7 +50,8 @@ async function start(): Promise<void> {
       model: state.model,
       manifestUrl: state.manifestUrl,
       publicKeys: [publicKey],
-      // WASM by default: Silero is a small LSTM, where WASM beats WebGPU; `?ep=webgpu` to try it.
+      // WASM unless `?ep=webgpu`: onnxruntime-web's WebGPU bundle has returned wrong Silero v5
+      // outputs on a software adapter (SwiftShader), and a demo must not show a wrong model.
       executionProviders: params.get('ep') === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
       serviceWorker: { scriptUrl: './sw.js' },
       warmup: () => vadWarmup(),
