@@ -17,12 +17,14 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | false>, 
   }
 }
 
-/** Rejects with `what` if `promise` takes longer than `timeoutMs` (its own late rejection is then ignored). */
+export class TimeoutError extends Error {}
+
+/** Rejects (TimeoutError) with `what` if `promise` takes longer than `timeoutMs` (its own late rejection is then ignored). */
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   promise.catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs);
+    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
