@@ -61,8 +61,8 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
     });
     ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
     ctx.textBaseline = 'top';
-    // Each label takes the first of four rows where it overlaps no label placed before it.
-    const rows: [number, number][][] = [[], [], [], []];
+    // Each label takes the first of five rows where it overlaps no label placed before it.
+    const rows: [number, number][][] = [[], [], [], [], []];
     const gap = 3 * devicePixelRatio;
     for (const m of current.markers) {
       const x = Math.round(u.valToPos(m.at / 1000, 'x', true));

@@ -83,9 +83,14 @@ async function start(): Promise<void> {
   });
 
   const mark = (kind: MarkerKind, label: string, version?: string) => series.mark({ at: Date.now(), kind, label, ...(version ? { version } : {}) });
-  rt.on('switch', (e) => mark('switch', `switch → v${e.to}`, e.to));
+  let rolledBackAt = -Infinity;
+  // The switch back that a rollback makes is the rollback's own marker.
+  rt.on('switch', (e) => Date.now() - rolledBackAt > 1_000 && mark('switch', `→ v${e.to}`, e.to));
   rt.on('promoted', (e) => mark('promoted', `promoted v${e.version}`, e.version));
-  rt.on('rollback', (e) => mark('rollback', `rollback v${e.from} (${e.reason})`, e.from));
+  rt.on('rollback', (e) => {
+    rolledBackAt = Date.now();
+    mark('rollback', `rollback v${e.from} (${e.reason})`, e.from);
+  });
   rt.on('load-failed', (e) => mark('load-failed', `v${e.version} failed to load`, e.version));
   rt.on('drift', (e) => mark('drift', `drift: ${e.side} ${e.tensor} v${e.version}`, e.version));
 

@@ -84,7 +84,7 @@ export function createDevPanel(deps: DevPanelDeps) {
   async function step(action: 'publish-v2' | 'publish-v3'): Promise<DemoState> {
     const state = await post(action, deviceId());
     deps.setState(state);
-    deps.onPublished(action === 'publish-v2' ? 'v2 published (50 %)' : 'v2 stable, v3 published (50 %)');
+    deps.onPublished(action === 'publish-v2' ? 'v2 out to 50 %' : 'v3 out to 50 %');
     void rt.checkForUpdate().catch(() => {});
     return state;
   }
