@@ -1,6 +1,6 @@
 /**
- * Drift: running statistics of each input and output tensor (mean and variance by Welford's
- * method, counts over fixed bins) per version, compared with the reference profile the manifest
+ * Drift: statistics of each input and output tensor over its newest ~8 000 sampled values
+ * (mean and variance, counts over the reference's bins) per version, compared with the reference profile the manifest
  * may carry for that version (`baton publish --profile samples.json`). The comparison is the
  * population stability index, PSI = Σ (live − ref) · ln(live / ref) over the bins; by the usual
  * reading < 0.1 is stable, 0.1–0.2 a shift worth watching, ≥ 0.2 a significant shift. Only
@@ -21,8 +21,9 @@ export interface DriftMetrics {
   readonly version: string;
   readonly side: 'input' | 'output';
   readonly tensor: string;
-  /** Values observed (sampled). */
+  /** Sampled values the statistics cover now (the newest ~8 000), and seen in all. */
   readonly n: number;
+  readonly total: number;
   readonly mean: number;
   readonly std: number;
   /** Against the reference profile, once enough values were seen; absent without a profile. */
@@ -81,15 +82,37 @@ export function psi(live: readonly number[], reference: readonly number[]): numb
   return sum;
 }
 
-class TensorStats {
-  n = 0;
-  mean = 0;
-  private m2 = 0;
-  readonly counts: number[] | undefined;
-  drifted = false;
+/** Values per segment; the statistics cover the newest DRIFT_SEGMENTS segments (a sliding window). */
+export const SEGMENT_VALUES = 1024;
+export const DRIFT_SEGMENTS = 8;
 
-  constructor(readonly reference: TensorProfile | undefined) {
-    this.counts = reference ? Array.from({ length: reference.edges.length + 1 }, () => 0) : undefined;
+interface Segment {
+  n: number;
+  sum: number;
+  sumSq: number;
+  readonly counts: number[] | undefined;
+}
+
+/**
+ * Statistics over the newest ~8 000 sampled values of one tensor, in segments: a shift shows within
+ * a window's length however long the version has served, instead of being diluted by everything
+ * since it started.
+ */
+class TensorStats {
+  total = 0;
+  drifted = false;
+  private segments: Segment[] = [];
+
+  constructor(readonly reference: TensorProfile | undefined) {}
+
+  private current(): Segment {
+    let seg = this.segments.at(-1);
+    if (!seg || seg.n >= SEGMENT_VALUES) {
+      seg = { n: 0, sum: 0, sumSq: 0, counts: this.reference ? Array.from({ length: this.reference.edges.length + 1 }, () => 0) : undefined };
+      this.segments.push(seg);
+      if (this.segments.length > DRIFT_SEGMENTS) this.segments.shift();
+    }
+    return seg;
   }
 
   add(data: ArrayLike<number | bigint>) {
@@ -97,20 +120,35 @@ class TensorStats {
     for (let i = 0; i < data.length; i += step) {
       const v = Number(data[i]);
       if (!Number.isFinite(v)) continue;
-      this.n++;
-      const d = v - this.mean;
-      this.mean += d / this.n;
-      this.m2 += d * (v - this.mean);
-      if (this.counts) this.counts[binOf(v, this.reference!.edges)]!++;
+      const seg = this.current();
+      seg.n++;
+      seg.sum += v;
+      seg.sumSq += v * v;
+      if (seg.counts) seg.counts[binOf(v, this.reference!.edges)]!++;
+      this.total++;
     }
   }
 
+  get n() {
+    return this.segments.reduce((a, s) => a + s.n, 0);
+  }
+
+  get mean() {
+    const n = this.n;
+    return n === 0 ? 0 : this.segments.reduce((a, s) => a + s.sum, 0) / n;
+  }
+
   get std() {
-    return this.n > 1 ? Math.sqrt(this.m2 / this.n) : 0;
+    const n = this.n;
+    if (n < 2) return 0;
+    const mean = this.mean;
+    return Math.sqrt(Math.max(0, this.segments.reduce((a, s) => a + s.sumSq, 0) / n - mean * mean));
   }
 
   psi(): number | undefined {
-    return this.counts && this.n >= MIN_DRIFT_VALUES ? psi(this.counts, this.reference!.freq) : undefined;
+    if (!this.reference || this.n < MIN_DRIFT_VALUES) return undefined;
+    const counts = this.reference.freq.map((_, b) => this.segments.reduce((a, s) => a + s.counts![b]!, 0));
+    return psi(counts, this.reference.freq);
   }
 }
 
@@ -160,6 +198,7 @@ export function createDriftMonitor(version: string, profile: ReleaseProfile | un
           side,
           tensor,
           n: s.n,
+          total: s.total,
           mean: s.mean,
           std: s.std,
           ...(value === undefined ? {} : { psi: value }),

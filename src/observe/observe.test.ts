@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatonError } from '../errors';
-import { createDriftMonitor, MIN_DRIFT_VALUES, profileTensor, psi } from './drift';
+import { createDriftMonitor, DRIFT_SEGMENTS, MIN_DRIFT_VALUES, profileTensor, psi, SEGMENT_VALUES } from './drift';
 import { EventLog, parseLogEntries } from './event-log';
 import { LogHistogram, RELATIVE_ACCURACY } from './histogram';
 import { createLifecycleMapper } from './lifecycle-log';
@@ -179,10 +179,34 @@ describe('drift', () => {
     expect(same.snapshot()[0]!.psi).toBeLessThan(0.05);
   });
 
+  it('judges the newest values only: a shift after a long normal stretch shows within a window, and recovery re-arms it', () => {
+    const profile = { samples: 5000, inputs: [profileTensor('x', reference(1))], outputs: [] };
+    const m = createDriftMonitor('1', profile);
+    const feed = (data: Float32Array<ArrayBuffer>) => ({ x: { type: 'float32' as const, data, dims: [data.length] } });
+    const window = SEGMENT_VALUES * DRIFT_SEGMENTS;
+    let seed = 1000;
+    const stream = (values: number, shift: number) => {
+      for (let sent = 0; sent < values; sent += 256) m.observe('input', feed(reference(seed++, shift, 256)));
+    };
+    stream(10 * window, 0); // a long healthy life: ten windows
+    expect(m.evaluate()).toEqual([]);
+    stream(window, 1); // one window of shifted inputs is enough, however long the past
+    expect(m.evaluate()).toMatchObject([{ tensor: 'x' }]);
+    expect(m.snapshot()[0]).toMatchObject({ n: window, total: 11 * window, drifted: true });
+    stream(window, 0); // back to normal: it recovers, and a new shift is signalled again
+    expect(m.evaluate()).toEqual([]);
+    expect(m.snapshot()[0]!.drifted).toBe(false);
+    stream(window, -1);
+    expect(m.evaluate()).toHaveLength(1);
+  });
+
   it('without a profile keeps the running statistics and never signals', () => {
     const m = createDriftMonitor('1', undefined);
     m.observe('output', { y: { type: 'float32', data: Float32Array.from([1, 2, 3, 4]), dims: [4] } });
     expect(m.evaluate()).toEqual([]);
-    expect(m.snapshot()).toEqual([{ version: '1', side: 'output', tensor: 'y', n: 4, mean: 2.5, std: Math.sqrt(1.25), drifted: false }]);
+    const [snap] = m.snapshot();
+    expect(snap).toMatchObject({ version: '1', side: 'output', tensor: 'y', n: 4, total: 4, mean: 2.5, drifted: false });
+    expect(snap!.std).toBeCloseTo(Math.sqrt(1.25), 9);
+    expect(snap).not.toHaveProperty('psi');
   });
 });

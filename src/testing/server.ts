@@ -114,7 +114,7 @@ export interface TestServer {
   /** Requests seen, in arrival order, including those still in progress (snapshots). */
   requests(filter?: RequestFilter): RequestRecord[];
   resetRequests(): void;
-  /** OTLP JSON payloads received at `POST /collector/v1/{logs,metrics}`, in arrival order. */
+  /** OTLP JSON payloads received at `POST /collector/v1/{logs,metrics}`, in arrival order (the newest 1000). */
   telemetry(): CollectedPayload[];
   /** Stops listening and destroys every connection, stalled ones included; idempotent. */
   close(): Promise<void>;
@@ -170,6 +170,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   }
 
   const collected: CollectedPayload[] = [];
+  const MAX_COLLECTED = 1000;
   /** The collector: faults of kind status, delay and reset apply, as for any other path. */
   async function collect(req: IncomingMessage, res: ServerResponse, pathname: string, record: RequestRecord): Promise<void> {
     const send = (plan: ResponsePlan) => writePlan(res, plan, false, (n) => void (record.bytesSent += n));
@@ -181,6 +182,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     const payload = await readCollected(req, pathname);
     if ('error' in payload) return send(textPlan(payload.status, payload.error));
     collected.push(payload);
+    // A long-running demo posts every few seconds: keep the newest, bounded.
+    if (collected.length > MAX_COLLECTED) collected.splice(0, collected.length - MAX_COLLECTED);
     return send(textPlan(200, '{}'));
   }
 
