@@ -3,7 +3,9 @@
  * v1 → v2 is published and swapped, for the tiny MLP and the real Silero VAD (v5 → v6).
  *
  * Steady state: the requests issued before the check (the first 50, the engine's tier-up,
- * excluded). The swap window: from the check's start (manifest, download, verify, store, load,
+ * excluded) and as many as half of those after v1's release (before the standby is replaced,
+ * 5 s later): steady on both sides of the window, so a burst from a neighbour on a shared
+ * machine weighs on both alike. The swap window: from the check's start (manifest, download, verify, store, load,
  * warm, switch, trial) to the `released` event of v1, whose worker is then terminated. Stalled:
  * a request in the window slower than 2 × the steady p99. Per repetition, counts are summed
  * over the two models and the ratio is the worse of the two.
@@ -36,7 +38,7 @@ export interface SwapRecordsAnalysis {
 /** The figures of one load's records, given when the check started and when v1 was released. */
 export function analyseSwap(records: readonly LoadRecord[], checkAt: number, releasedAt: number): SwapRecordsAnalysis {
   const ms = (rs: readonly LoadRecord[]) => rs.map((r) => r.end - r.start);
-  const steady = ms(records.slice(TIER_UP).filter((r) => r.start < checkAt));
+  const steady = ms(records.slice(TIER_UP).filter((r) => r.start < checkAt || r.start > releasedAt));
   const window = ms(records.filter((r) => r.start >= checkAt && r.start <= releasedAt));
   const steadyP99Ms = percentile(steady, 0.99);
   const swapP99Ms = percentile(window, 0.99);
@@ -99,6 +101,8 @@ async function swapOnce(env: BenchEnv, kind: 'mlp' | 'silero') {
     });
     const checkError = await page.evaluate(() => window.bench.rt.checkDone());
     if (checkError) throw new Error(`the update check failed: ${checkError}`);
+    const tail = (await page.evaluate(() => window.bench.rt.loadCompleted())) + env.settings.steadyRequests / 2;
+    await waitUntil(() => page.evaluate((n) => window.bench.rt.loadCompleted() >= n, tail), { timeoutMs: 30_000, what: 'the steady requests after the swap' });
     const records = await page.evaluate(() => window.bench.rt.stopLoad());
     const seen = await events(page);
     const switchAt = seen.find((e) => e.type === 'switch' && e.version === '2')?.at ?? Number.NaN;
@@ -140,7 +144,7 @@ export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
   return {
     samples,
     notes: [
-      `swap: ${env.settings.loadModels.join(' + ')}; counts summed over the models per repetition, p99 ratio the worse; window = check start → v1 released (v2 on trial until promoted after 500 requests).`,
+      `swap: ${env.settings.loadModels.join(' + ')}; counts summed over the models per repetition, p99 ratio the worse; window = check start → v1 released (v2 on trial until promoted after 500 requests); steady = before the check and after the release.`,
     ],
   };
 }
