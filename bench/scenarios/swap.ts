@@ -33,10 +33,12 @@ export interface SwapRecordsAnalysis {
   readonly perSecond: number;
   /** v1 answers to requests issued after v2 first answered (must be 0: no reordering). */
   readonly outOfOrder: number;
+  /** Stalled requests issued before the switch: while v2 was fetched, loaded and warmed beside v1. */
+  readonly stalledBeforeSwitch: number;
 }
 
 /** The figures of one load's records, given when the check started and when v1 was released. */
-export function analyseSwap(records: readonly LoadRecord[], checkAt: number, releasedAt: number): SwapRecordsAnalysis {
+export function analyseSwap(records: readonly LoadRecord[], checkAt: number, releasedAt: number, switchAt: number): SwapRecordsAnalysis {
   const ms = (rs: readonly LoadRecord[]) => rs.map((r) => r.end - r.start);
   const steady = ms(records.slice(TIER_UP).filter((r) => r.start < checkAt || r.start > releasedAt));
   const window = ms(records.filter((r) => r.start >= checkAt && r.start <= releasedAt));
@@ -47,6 +49,7 @@ export function analyseSwap(records: readonly LoadRecord[], checkAt: number, rel
   return {
     failed: records.filter((r) => r.code !== undefined).length,
     stalled: window.filter((d) => d > 2 * steadyP99Ms).length,
+    stalledBeforeSwitch: records.filter((r) => r.start >= checkAt && r.start < switchAt && r.end - r.start > 2 * steadyP99Ms).length,
     steadyP50Ms: percentile(steady, 0.5),
     steadyP99Ms,
     swapP99Ms,
@@ -106,7 +109,7 @@ async function swapOnce(env: BenchEnv, kind: 'mlp' | 'silero') {
     const records = await page.evaluate(() => window.bench.rt.stopLoad());
     const seen = await events(page);
     const switchAt = seen.find((e) => e.type === 'switch' && e.version === '2')?.at ?? Number.NaN;
-    const a = analyseSwap(records, checkAt, released.at);
+    const a = analyseSwap(records, checkAt, released.at, switchAt);
     const rollback = seen.find((e) => e.type === 'rollback');
     return {
       ...a,
@@ -131,13 +134,13 @@ export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
       if (s.servedAfter !== expected) throw new Error(`after the swap the runtime serves ${s.servedAfter}, not ${expected}`);
       if (s.rolledBack) env.progress.log(`${rep}/${env.settings.reps} ${kind}: v2 was ROLLED BACK by the health gate (${s.rolledBack}); the window ends at its release`);
       env.progress.log(
-        `${rep}/${env.settings.reps} ${kind}: ${s.failed} failed, ${s.stalled} stalled of ${s.swapRequests} in the swap; p99 ${fmt(s.steadyP99Ms, 3)} → ${fmt(s.swapP99Ms, 3)} ms (×${fmt(s.p99Ratio)}), max ${fmt(s.swapMaxMs, 1)} ms; ${Math.round(s.perSecond)}/s; check→switch ${Math.round(s.checkToSwitchMs)} ms, →released ${Math.round(s.switchToReleasedMs)} ms`,
+        `${rep}/${env.settings.reps} ${kind}: ${s.failed} failed, ${s.stalled} stalled (${s.stalledBeforeSwitch} before the switch) of ${s.swapRequests} in the swap; p99 ${fmt(s.steadyP99Ms, 3)} → ${fmt(s.swapP99Ms, 3)} ms (×${fmt(s.p99Ratio)}), max ${fmt(s.swapMaxMs, 1)} ms; ${Math.round(s.perSecond)}/s; check→switch ${Math.round(s.checkToSwitchMs)} ms, →released ${Math.round(s.switchToReleasedMs)} ms`,
       );
       out['swap.failed']! += s.failed;
       out['swap.rollbacks'] = (out['swap.rollbacks'] ?? 0) + (s.rolledBack ? 1 : 0);
       out['swap.stalled']! += s.stalled;
       out['swap.p99Ratio'] = Math.max(out['swap.p99Ratio']!, s.p99Ratio);
-      for (const k of ['steadyP99Ms', 'swapP99Ms', 'swapMaxMs', 'perSecond', 'outOfOrder', 'checkToSwitchMs', 'switchToReleasedMs'] as const) out[`swap.${kind}.${k}`] = s[k];
+      for (const k of ['steadyP99Ms', 'swapP99Ms', 'swapMaxMs', 'perSecond', 'outOfOrder', 'stalledBeforeSwitch', 'checkToSwitchMs', 'switchToReleasedMs'] as const) out[`swap.${kind}.${k}`] = s[k];
     }
     return out;
   });
