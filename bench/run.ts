@@ -123,7 +123,8 @@ async function main(): Promise<number> {
   );
   await writeFile(RESULTS, `${toJson(results)}\n`);
   const out = [figuresTable(results), '', detailsTable(results), '', ...notes.map((n) => `- ${n}`)];
-  process.stdout.write(`\n${out.join('\n')}\n\nWritten to bench/results.json in ${Math.round(progress.elapsedS())} s (load average ${results.meta['loadAverage'] ? JSON.stringify(results.meta['loadAverage']) : ''}).\n`);
+  const load = `load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
+  process.stdout.write(`\n${out.join('\n')}\n\nWritten to bench/results.json in ${Math.round(progress.elapsedS())} s (${load}).\n`);
   if (crashed.length > 0) process.stderr.write(`\n${crashed.length} scenario(s) crashed:\n${crashed.join('\n')}\n`);
   return crashed.length > 0 ? 1 : 0;
 }

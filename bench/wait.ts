@@ -1,3 +1,6 @@
+/** Thrown by a probe to stop waiting at once (the page reported a failure); other errors are retried. */
+export class WaitAborted extends Error {}
+
 /** Waiting on the page with a deadline: every wait in the bench ends, with a message saying for what. */
 export async function waitUntil<T>(probe: () => Promise<T | undefined | false>, opts: { timeoutMs: number; what: string; everyMs?: number }): Promise<T> {
   const deadline = performance.now() + opts.timeoutMs;
@@ -7,6 +10,7 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | false>, 
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (e) {
+      if (e instanceof WaitAborted) throw e;
       last = e instanceof Error ? e : new Error(String(e));
     }
     if (performance.now() > deadline) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from '@playwright/test';
 import { serveRaw, uniqueName, type BenchEnv } from '../env';
 import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { waitUntil } from '../wait';
+import { WaitAborted, waitUntil } from '../wait';
 
 interface AppState {
   readonly ready: boolean;
@@ -28,13 +28,11 @@ async function visit(env: BenchEnv, profile: string, url: string, opts: { offlin
     return await waitUntil(
       async () => {
         const s = (await page.evaluate((which) => (which === 'app' ? window.app?.state() : window.plain?.state()), opts.app)) as (AppState & Record<string, unknown>) | undefined;
-        if (s?.error) throw new Error(`${opts.app} page failed${opts.offline ? ' offline' : ''}: ${s.error}`);
+        if (s?.error) throw new WaitAborted(`${opts.app} page failed${opts.offline ? ' offline' : ''}: ${s.error}`);
         return s && opts.ready(s) ? s : undefined;
       },
       { timeoutMs: 60_000, what: `the ${opts.app} page${opts.offline ? ' (offline)' : ''}` },
-    ).catch((e: unknown) => {
-      throw e instanceof Error && e.message.includes('page failed') ? e : new Error(String(e));
-    });
+    );
   } finally {
     await context.close();
   }

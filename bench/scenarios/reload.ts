@@ -12,7 +12,7 @@ import type { Page } from '@playwright/test';
 import { openPage, serveRaw, type BenchEnv } from '../env';
 import type { PrevPage } from '../page/plain';
 import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { waitUntil } from '../wait';
+import { WaitAborted, waitUntil } from '../wait';
 
 const plainUrl = (modelUrl: string, kind: string, loadMs: number) => `plain.html?model=${encodeURIComponent(modelUrl)}&kind=${kind}&load=${loadMs}`;
 
@@ -22,14 +22,20 @@ async function reloadOnce(env: BenchEnv, kind: 'mlp' | 'silero', urls: [string, 
   try {
     const state = (p: Page) => p.evaluate(() => window.plain?.state());
     // A second of steady serving first.
-    await waitUntil(async () => ((await state(page))?.completed ?? 0) >= 1000 / interval, { timeoutMs: 30_000, what: 'the old page to serve' });
-    const old = await state(page);
-    if (old?.error) throw new Error(`the plain page failed: ${old.error}`);
+    await waitUntil(
+      async () => {
+        const s = await state(page);
+        if (s?.error) throw new WaitAborted(`the plain page failed: ${s.error}`);
+        return (s?.completed ?? 0) >= 1000 / interval;
+      },
+      { timeoutMs: 30_000, what: 'the old page to serve' },
+    );
     await page.evaluate((u) => window.plain.navigate(u), plainUrl(urls[1], kind, interval));
     const fresh = await waitUntil(
       async () => {
         const s = await state(page);
-        return s?.prev && s.firstOkAt !== undefined && s.error === undefined ? s : s?.error ? Promise.reject(new Error(s.error)) : undefined;
+        if (s?.error) throw new WaitAborted(`the reloaded page failed: ${s.error}`);
+        return s?.prev && s.firstOkAt !== undefined ? s : undefined;
       },
       { timeoutMs: 30_000, what: 'the reloaded page to serve' },
     );
