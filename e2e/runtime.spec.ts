@@ -159,6 +159,8 @@ test('NaN outputs: resolved as the model gave them by default, rejected with run
 test('a crashed worker is replaced and later requests succeed on the same version', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   await startRuntime(page, registry);
+  // The standby starts a moment after a cold start: count once it is there.
+  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).standby).toBe('ready');
   const workersBefore = page.workers().length;
   await page.evaluate(() => window.harness.rt.crashWorker());
   await expect.poll(async () => (await events(page)).find((e) => e.type === 'worker-restarted')?.event).toMatchObject({ version: '1', reason: { code: 'worker-crashed' } });

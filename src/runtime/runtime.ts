@@ -29,6 +29,9 @@ import { createShadowRunner } from './shadow';
 import { createObservability, type Observability } from './observability';
 import { createWorkerPool } from './worker-pool';
 
+/** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
+const COLD_START_STANDBY_DELAY_MS = 1000;
+
 /**
  * Starts Baton for one model and resolves once a verified version is loaded, warmed and
  * serving (on a first install, after it is downloaded).
@@ -294,7 +297,8 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       } else {
         try {
           const { bytes } = await source.readModel(cfg.model, release.version);
-          slot = await loadSlot(release, bytes, slotOptions, await workers.take());
+          // Nothing serves yet (a cold start): one warm-up run validates the model; answer sooner.
+          slot = await loadSlot(release, bytes, slotOptions, await workers.take(), live ? undefined : 1);
           emit('warmed', { version: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
         } catch (e) {
           if (live) workers.replenishLater();
@@ -321,9 +325,9 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       const previousFallback = fallback;
       fallback = onTrial ? old : undefined;
       for (const s of new Set([previousFallback, old])) if (s && s !== fallback && s !== slot) retire(s);
-      // The standby (if this switch used it) is replaced once the swap is well over.
-      if (old) workers.replenishLater();
-      else workers.replenish();
+      // The standby (if this switch used it) is replaced once the swap is well over; after a cold
+      // start, a moment after the first answers rather than competing with them for the cores.
+      workers.replenishLater(old ? undefined : Math.min(COLD_START_STANDBY_DELAY_MS, cfg.standbyRespawnDelayMs));
     } finally {
       preparing = undefined;
     }

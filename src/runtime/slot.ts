@@ -27,7 +27,7 @@ export interface SlotOptions {
 }
 
 /** Starts a worker (or uses `worker`), loads and warms `release` in it; on failure the worker is terminated. */
-export async function loadSlot(release: Release, bytes: Uint8Array<ArrayBuffer>, opts: SlotOptions, worker?: InferenceWorker): Promise<Slot> {
+export async function loadSlot(release: Release, bytes: Uint8Array<ArrayBuffer>, opts: SlotOptions, worker?: InferenceWorker, warmupRuns?: number): Promise<Slot> {
   const w =
     worker ??
     (await startInferenceWorker(opts.init, {
@@ -37,7 +37,14 @@ export async function loadSlot(release: Release, bytes: Uint8Array<ArrayBuffer>,
   let load: LoadResult;
   try {
     const warmup = opts.warmup?.(release);
-    load = await w.load({ version: release.version, bytes, inputs: release.inputs, outputs: release.outputs, ...(warmup ? { warmup } : {}) });
+    load = await w.load({
+      version: release.version,
+      bytes,
+      inputs: release.inputs,
+      outputs: release.outputs,
+      ...(warmup ? { warmup } : {}),
+      ...(warmupRuns === undefined ? {} : { warmupRuns }),
+    });
   } catch (e) {
     w.terminate();
     throw e;

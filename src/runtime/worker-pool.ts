@@ -15,8 +15,8 @@ export interface WorkerPool {
   take(): Promise<InferenceWorker | undefined>;
   /** Starts a standby now, unless one exists or standbys are off. */
   replenish(): void;
-  /** Starts a standby after the configured delay (restarting the delay if already waiting). */
-  replenishLater(): void;
+  /** Starts a standby after `delayMs` (default: the configured delay), restarting the delay if already waiting. */
+  replenishLater(delayMs?: number): void;
   readonly standby: 'ready' | 'starting' | 'none';
   dispose(): void;
 }
@@ -66,9 +66,9 @@ export async function createWorkerPool(opts: {
       return w?.alive ? w : undefined;
     },
     replenish,
-    replenishLater() {
+    replenishLater(delayMs = opts.respawnDelayMs) {
       clearTimeout(timer);
-      timer = setTimeout(replenish, opts.respawnDelayMs);
+      timer = setTimeout(replenish, delayMs);
     },
     get standby() {
       return ready ? 'ready' : standby ? 'starting' : 'none';

@@ -16,6 +16,31 @@ import { sampleFeeds } from './sample-input';
 type Ort = typeof import('onnxruntime-web');
 
 const WARMUP_RUNS = 3;
+/** A warm-up stops once a run is within this factor of the fastest so far (the engine has settled)… */
+const WARMUP_SETTLED = 1.25;
+/** …or after this many runs. */
+const MAX_WARMUP_RUNS = 12;
+
+/**
+ * Runs the model until its run time settles: the first run compiles, the next ones let the
+ * engine tier up the hot path, and a version that takes over while its first real runs are
+ * still several times slower than its steady ones shows as stalled requests right after the
+ * switch. `runs` fixes the count instead (1 at a cold start: nothing serves yet).
+ */
+async function warmUp(session: InferenceSession, feeds: () => Record<string, Tensor>, runs?: number): Promise<void> {
+  if (runs !== undefined) {
+    for (let i = 0; i < Math.max(1, runs); i++) await session.run(feeds());
+    return;
+  }
+  let fastest = Infinity;
+  for (let i = 0; i < MAX_WARMUP_RUNS; i++) {
+    const started = performance.now();
+    await session.run(feeds());
+    const ms = performance.now() - started;
+    if (i >= WARMUP_RUNS - 1 && ms <= fastest * WARMUP_SETTLED) return;
+    fastest = Math.min(fastest, ms);
+  }
+}
 /**
  * A 75-byte ONNX model (y = Identity(x), x: float32[1]). onnxruntime-web compiles its wasm and
  * starts its runtime at the first session, not at import; a standby worker creates this one at
@@ -133,8 +158,7 @@ const api: InferenceWorkerApi = {
     const loadMs = performance.now() - started;
     const warmStart = performance.now();
     try {
-      // More than one run: the first compiles, the next ones let the engine tier up the hot path.
-      for (let i = 0; i < WARMUP_RUNS; i++) await created.session.run(toOrt(request.warmup ?? sampleFeeds(request.inputs)));
+      await warmUp(created.session, () => toOrt(request.warmup ?? sampleFeeds(request.inputs)), request.warmupRuns);
     } catch (e) {
       await created.session.release().catch(() => {});
       throw new BatonError('warmup-failed', `version ${request.version} failed its warm-up run: ${(e as Error)?.message ?? String(e)}`).toWire();

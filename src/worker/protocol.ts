@@ -54,6 +54,11 @@ export interface LoadRequest {
   readonly outputs: readonly TensorSpec[];
   /** Warm-up feeds; default: generated from the input specs (symbolic dimensions → 1). */
   readonly warmup?: Feeds;
+  /**
+   * Warm-up runs (default 3: the first compiles, the next let the engine tier up the hot path).
+   * 1 when nothing serves yet: the first answer matters more than the first few being fast.
+   */
+  readonly warmupRuns?: number;
 }
 
 export interface LoadResult {
