@@ -8,6 +8,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { mlpModel, sileroModelPath } from '../src/testing/models';
+import { uniform } from '../src/testing/models-reference';
 import { TINY_FLOATS } from './page/feeds';
 
 // onnx-proto is CommonJS: take the namespace from its default export.
@@ -49,20 +50,9 @@ export const DELTA_CASES: Record<DeltaCase, string> = {
 export const LAYERS = 20;
 const CHANGED = 0.05;
 
-/** A small PRNG (mulberry32), so every run writes the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fill(view: Float32Array, seed: number): void {
-  const next = prng(seed);
+  const next = uniform(seed);
   for (let i = 0; i < view.length; i++) view[i] = next() * 2 - 1;
 }
 

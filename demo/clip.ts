@@ -7,6 +7,8 @@
  * with short pauses over a room's noise floor, so Silero VAD's speech probability rises and falls.
  */
 
+import { uniform } from '../src/testing/models-reference';
+
 export const SAMPLE_RATE = 16_000;
 /** New samples per stream per request: 32 ms, what Silero VAD v5/v6 take at 16 kHz. */
 export const FRAME = 512;
@@ -32,17 +34,6 @@ const VOWELS: readonly (readonly [number, number, number])[] = [
 const BANDWIDTHS = [60, 90, 150] as const;
 const FORMANT_GAINS = [1, 0.5, 0.25] as const;
 
-/** mulberry32: a small seeded PRNG, so the clip is the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A two-pole resonator with unity gain at DC: one formant, or a fricative's noise band. */
 class Resonator {
@@ -69,7 +60,7 @@ class Resonator {
 
 /** `seconds` of audio at 16 kHz in [-1, 1]: phrases of 0.7–1.3 s, pauses of 0.2–0.5 s. */
 export function synthesizeClip(seconds = CLIP_SECONDS, seed = 0xba70): Float32Array {
-  const rand = prng(seed);
+  const rand = uniform(seed);
   const out = new Float32Array(Math.round(seconds * SAMPLE_RATE));
   let t = 0;
   while (t < out.length) {

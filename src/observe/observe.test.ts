@@ -5,22 +5,13 @@ import { EventLog, parseLogEntries } from './event-log';
 import { LogHistogram, RELATIVE_ACCURACY } from './histogram';
 import { createLifecycleMapper } from './lifecycle-log';
 import { createMetricsRecorder } from './metrics';
+import { uniform } from '../testing/models-reference';
 
-/** A deterministic pseudo-random stream (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 describe('LogHistogram', () => {
   it('reports quantiles within its relative accuracy of the exact ones, over a wide range', () => {
-    const r = rng(1);
+    const r = uniform(1);
     const values = Array.from({ length: 20_000 }, () => Math.exp(r() * 12 - 4)); // 0.02 ms … 3 s
     const h = new LogHistogram();
     values.forEach((v) => h.add(v));
@@ -140,7 +131,7 @@ describe('event log', () => {
 
 describe('drift', () => {
   const reference = (seed: number, shift = 0, n = 5_000): Float32Array<ArrayBuffer> => {
-    const r = rng(seed);
+    const r = uniform(seed);
     return Float32Array.from({ length: n }, () => normal(r) + shift);
   };
 

@@ -28,6 +28,12 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** {@link mulberry32} as floats in [0, 1): deterministic noise for generated models, clips and tests. */
+export function uniform(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() / 4_294_967_296;
+}
+
 /**
  * Maps a uint32 to a float32-exact value in [-1, 1). Taking the top 24 bits keeps the result
  * exactly representable in float32, so the stored weights and the JS reference agree bit for bit.
