@@ -1,4 +1,5 @@
-/** Parsing of the CLI's value formats (sizes, durations, percentages) with usage errors that name the flag. */
+/** Parsing of the CLI's value formats (sizes, durations, percentages, stages, health gates) with usage errors that name the flag. */
+import type { HealthPolicy } from '../types';
 
 /** A mistake in how the CLI was called: reported with usage help and exit code 2. */
 export class UsageError extends Error {
@@ -63,4 +64,29 @@ export function parseStage(text: string, now: number): { percent: number; after?
     after = new Date(at).toISOString();
   }
   return { percent, ...(after === undefined ? {} : { after }), ...(m[3] === undefined ? {} : { minHealthyRuns: Number(m[3]) }) };
+}
+
+/** The `baton health` flags, each setting one gate of the signed health policy. */
+export const HEALTH_FLAGS = ['promote-after', 'min-requests', 'window-requests', 'window', 'max-error-increase', 'max-p95-ratio', 'min-shadow-agreement'] as const;
+
+/** The health gates named by flags (`get` reads one flag's text); gates not named are left out. */
+export function parseHealthFlags(get: (flag: string) => string | undefined): Partial<HealthPolicy> {
+  const num = (flag: string): number | undefined => {
+    const text = get(flag);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number; got "${text}"`);
+    return n;
+  };
+  const window = get('window');
+  const entries: [keyof HealthPolicy, number | undefined][] = [
+    ['promoteAfterRequests', num('promote-after')],
+    ['minRequests', num('min-requests')],
+    ['windowRequests', num('window-requests')],
+    ['windowMs', window === undefined ? undefined : parseDuration('window', window)],
+    ['maxErrorRateIncrease', num('max-error-increase')],
+    ['maxP95Ratio', num('max-p95-ratio')],
+    ['minShadowAgreement', num('min-shadow-agreement')],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }

@@ -8,13 +8,13 @@ import { BatonError } from '../errors';
 import { openEnvelope } from '../manifest/envelope';
 import { parseManifestPayload } from '../manifest/schema';
 import { parsePayloadJson, verifyManifest } from '../manifest/verify';
-import type { AbArm, ExecutionProvider, HealthPolicy, Manifest, ShadowPolicy } from '../types';
+import type { AbArm, ExecutionProvider, Manifest, ShadowPolicy } from '../types';
 import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs';
 import { endAb, kill, pin, PolicyError, promote, rollbackTo, setHealth, setRolloutPercent, setStages, startAb, unpin } from '../publish/policy-edit';
 import { editPolicy, publish } from '../publish/publish';
 import { readManifestBytes, registryPaths } from '../publish/registry-fs';
 import { verifyRegistry } from '../publish/verify-registry';
-import { formatBytes, parseDuration, parsePercent, parseSize, parseStage, table, UsageError } from './args';
+import { formatBytes, HEALTH_FLAGS, parseDuration, parseHealthFlags, parsePercent, parseSize, parseStage, table, UsageError } from './args';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -211,29 +211,6 @@ function shadowOption(p: ReturnType<typeof parse>): { shadow?: ShadowPolicy } {
   return { shadow: { sampleRate, compare, tolerance } };
 }
 
-const HEALTH_FLAGS = ['promote-after', 'min-requests', 'window-requests', 'window', 'max-error-increase', 'max-p95-ratio', 'min-shadow-agreement'] as const;
-
-function healthOptions(p: ReturnType<typeof parse>): Partial<HealthPolicy> {
-  const num = (flag: string): number | undefined => {
-    const text = p.str(flag);
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number; got "${text}"`);
-    return n;
-  };
-  const window = p.str('window');
-  const entries: [keyof HealthPolicy, number | undefined][] = [
-    ['promoteAfterRequests', num('promote-after')],
-    ['minRequests', num('min-requests')],
-    ['windowRequests', num('window-requests')],
-    ['windowMs', window === undefined ? undefined : parseDuration('window', window)],
-    ['maxErrorRateIncrease', num('max-error-increase')],
-    ['maxP95Ratio', num('max-p95-ratio')],
-    ['minShadowAgreement', num('min-shadow-agreement')],
-  ];
-  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
-}
-
 function parseArm(text: string): AbArm {
   const m = /^([^=]+)=([^:]+)(?::(\d+(?:\.\d+)?))?$/.exec(text);
   if (!m) throw new UsageError(`--arm takes <name>=<version>[:<weight>], e.g. a=1.0.0:1; got "${text}"`);
@@ -283,7 +260,7 @@ async function policyCommand(command: string, args: readonly string[], io: CliIo
       break;
     }
     case 'health': {
-      const health = healthOptions(p);
+      const health = parseHealthFlags((flag) => p.str(flag));
       if (Object.keys(health).length === 0) throw new UsageError(`baton health needs at least one of ${HEALTH_FLAGS.map((f) => `--${f}`).join(', ')}`);
       edit = (m) => setHealth(m, health);
       break;

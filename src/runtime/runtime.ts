@@ -27,6 +27,7 @@ import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api';
 import { loadSlot, type Slot } from './slot';
 import { createShadowRunner } from './shadow';
 import { createObservability, type Observability } from './observability';
+import { relayUpdateEvent } from './update-events';
 import { createWorkerPool } from './worker-pool';
 
 /** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
@@ -107,11 +108,22 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     return source.activate(cfg.model, slot.version).catch((e: unknown) => report('recording the active version', e));
   };
 
+  /** Never serve or fetch `version` again on this device; the router then chooses without it. */
+  const quarantine = (version: VersionId, error: BatonError) =>
+    source.quarantine(cfg.model, version, error.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
+
+  /** A version failed a health gate (on trial, or in the shadow): record it and say so with the figures. */
+  const failGate = (kind: 'rolled-back' | 'shadow-rejected', version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>): BatonError => {
+    rollout.dispatch({ type: kind, version, reason: verdict.reason, at: Date.now() });
+    const what = kind === 'rolled-back' ? 'rolled back' : 'rejected in shadow';
+    const error = new BatonError('unhealthy', `version ${version} ${what} on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
+    emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error });
+    return error;
+  };
+
   /** A version on trial failed its gates: switch back at once, quarantine it, let the router confirm. */
   async function rollBack(version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>) {
-    rollout.dispatch({ type: 'rolled-back', version, reason: verdict.reason, at: Date.now() });
-    const reason = new BatonError('unhealthy', `version ${version} rolled back on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
-    emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error: reason });
+    const error = failGate('rolled-back', version, verdict);
     if (fallback?.worker.alive && live?.version === version) {
       const bad = live;
       const back = fallback;
@@ -119,7 +131,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       void flipTo(back, bad);
       retire(bad);
     }
-    await source.quarantine(cfg.model, version, reason.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
+    await quarantine(version, error);
     await reconcile();
   }
 
@@ -140,10 +152,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       if (agreed) openStageIfEarned(version, runs);
     },
     async onReject(version, verdict) {
-      rollout.dispatch({ type: 'shadow-rejected', version, reason: verdict.reason, at: Date.now() });
-      const reason = new BatonError('unhealthy', `version ${version} rejected in shadow on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
-      emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error: reason });
-      await source.quarantine(cfg.model, version, reason.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
+      await quarantine(version, failGate('shadow-rejected', version, verdict));
     },
   });
 
@@ -334,30 +343,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   }
 
   const onUpdate = (e: UpdateEvent) => {
-    if (e.model !== cfg.model || disposed) return;
-    switch (e.type) {
-      case 'progress':
-        emit('progress', e);
-        break;
-      case 'version-ready':
-        emit('version-ready', { version: e.version });
-        void reconcile();
-        break;
-      case 'manifest-accepted':
-        emit('manifest-accepted', { sequence: e.sequence, unchanged: e.unchanged });
-        // A policy change (kill, pin, rollback) may need a switch to a version already stored.
-        if (!e.unchanged) void reconcile();
-        break;
-      case 'update-failed':
-        emit('update-failed', { ...(e.version ? { version: e.version } : {}), error: BatonError.fromWire(e.error) });
-        break;
-      case 'version-quarantined':
-        emit('quarantined', { version: e.version, code: e.reason.code });
-        void reconcile();
-        break;
-      case 'version-activated':
-        break;
-    }
+    if (e.model === cfg.model && !disposed) relayUpdateEvent(e, emit, () => void reconcile());
   };
 
   await source.configure({
