@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
-import type { BatonFixtures } from './src/testing/playwright';
-import { chromiumLaunchOptions } from './src/testing/browser';
+import type { BatonFixtures } from './src/testing/playwright.js';
+import { chromiumLaunchOptions } from './src/testing/browser.js';
 
 /**
  * Browser tests: real Chromium, real service worker, IndexedDB, workers and onnxruntime-web.

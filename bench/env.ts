@@ -5,11 +5,11 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Browser, BrowserContext, LaunchOptions, Page } from '@playwright/test';
-import type { TestRegistry } from '../src/testing/registry';
-import type { Release } from '../src/types';
-import type { BenchModels } from './models';
-import type { Progress } from './progress';
-import { waitUntil } from './wait';
+import type { TestRegistry } from '../src/testing/registry.js';
+import type { Release } from '../src/types.js';
+import type { BenchModels } from './models.js';
+import type { Progress } from './progress.js';
+import { waitUntil } from './wait.js';
 
 export interface Settings {
   readonly quick: boolean;

@@ -3,7 +3,7 @@
  * A target is judged on the median over the repetitions, except counts that must be zero, which
  * are judged on the worst repetition.
  */
-import type { Spread } from './stats';
+import type { Spread } from './stats.js';
 
 export interface FigureSpec {
   readonly label: string;

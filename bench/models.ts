@@ -7,9 +7,9 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { mlpModel, sileroModelPath } from '../src/testing/models';
-import { uniform } from '../src/testing/models-reference';
-import { TINY_FLOATS } from './page/feeds';
+import { mlpModel, sileroModelPath } from '../src/testing/models.js';
+import { uniform } from '../src/testing/models-reference.js';
+import { TINY_FLOATS } from './page/feeds.js';
 
 // onnx-proto is CommonJS: take the namespace from its default export.
 const { onnx } = onnxProto;

@@ -2,8 +2,8 @@
  * The printed table and bench/results.json, made from the same object so they always match:
  * the issue's figures first (with targets), then the details behind them.
  */
-import { FIGURES, judge, specOf, type Figure } from './figures';
-import { spread } from './stats';
+import { FIGURES, judge, specOf, type Figure } from './figures.js';
+import { spread } from './stats.js';
 
 export interface Results {
   readonly meta: Readonly<Record<string, unknown>>;

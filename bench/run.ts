@@ -11,22 +11,22 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../src/testing/browser';
-import { createTestRegistry } from '../src/testing/registry';
-import { buildBenchPages } from './build';
-import { FULL, QUICK, type BenchEnv, type Settings } from './env';
-import { writeBenchModels } from './models';
-import { createProgress } from './progress';
-import { buildResults, detailsTable, figuresTable, toJson } from './report';
-import type { Scenario } from './scenario';
-import { coldOfflineScenario } from './scenarios/cold-offline';
-import { deltaScenario } from './scenarios/delta';
-import { downloadScenario } from './scenarios/download';
-import { hopScenario } from './scenarios/hop';
-import { memoryScenario } from './scenarios/memory';
-import { reloadScenario } from './scenarios/reload';
-import { swapScenario } from './scenarios/swap';
-import { verifyScenario } from './scenarios/verify';
+import { chromiumLaunchOptions } from '../src/testing/browser.js';
+import { createTestRegistry } from '../src/testing/registry.js';
+import { buildBenchPages } from './build.js';
+import { FULL, QUICK, type BenchEnv, type Settings } from './env.js';
+import { writeBenchModels } from './models.js';
+import { createProgress } from './progress.js';
+import { buildResults, detailsTable, figuresTable, toJson } from './report.js';
+import type { Scenario } from './scenario.js';
+import { coldOfflineScenario } from './scenarios/cold-offline.js';
+import { deltaScenario } from './scenarios/delta.js';
+import { downloadScenario } from './scenarios/download.js';
+import { hopScenario } from './scenarios/hop.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { reloadScenario } from './scenarios/reload.js';
+import { swapScenario } from './scenarios/swap.js';
+import { verifyScenario } from './scenarios/verify.js';
 
 const SCENARIOS: Record<string, Scenario> = {
   swap: swapScenario,

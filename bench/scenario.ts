@@ -1,5 +1,5 @@
 /** The shape every scenario returns, and the repetition loop they share. */
-import type { BenchEnv } from './env';
+import type { BenchEnv } from './env.js';
 
 export interface ScenarioOutput {
   /** Samples per figure key (bench/figures.ts), one per repetition. */

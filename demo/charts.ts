@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ChartData, MarkerKind } from './series';
+import type { ChartData, MarkerKind } from './series.js';
 
 const MARKER_COLORS: Record<MarkerKind, string> = {
   published: '#8aa4ff',

@@ -7,7 +7,7 @@
  * with short pauses over a room's noise floor, so Silero VAD's speech probability rises and falls.
  */
 
-import { uniform } from '../src/testing/models-reference';
+import { uniform } from '../src/testing/models-reference.js';
 
 export const SAMPLE_RATE = 16_000;
 /** New samples per stream per request: 32 ms, what Silero VAD v5/v6 take at 16 kHz. */

@@ -2,10 +2,10 @@
  * `window.demo`: what the dashboard shows, as data, for the e2e test and for curious users in
  * the console. Types only, so the Node-side test can import them.
  */
-import type { LogEntry, RuntimeMetrics, RuntimeStatus } from '../src/index';
-import type { DemoState } from './api';
-import type { ScenarioPhase } from './scenario';
-import type { ChartData } from './series';
+import type { LogEntry, RuntimeMetrics, RuntimeStatus } from '../src/index.js';
+import type { DemoState } from './api.js';
+import type { ScenarioPhase } from './scenario.js';
+import type { ChartData } from './series.js';
 
 export interface DemoHandle {
   /** The requests chart's data: buckets, series and markers (switch, rollback, …). */

@@ -3,9 +3,9 @@
  * next 512-sample frame of each of the clip's STREAMS streams, each carrying its recurrent state
  * from the previous answer. One request in flight at a time, as a real audio pipeline has.
  */
-import type { Feeds, Runtime } from '../src/index';
-import { isBatonError } from '../src/index';
-import { CONTEXT, FRAME, STREAMS, requestInput } from './clip';
+import type { Feeds, Runtime } from '../src/index.js';
+import { isBatonError } from '../src/index.js';
+import { CONTEXT, FRAME, STREAMS, requestInput } from './clip.js';
 
 export const INTERVAL_MS = (FRAME / 16_000) * 1000;
 const STATE_SIZE = 2 * STREAMS * 128;

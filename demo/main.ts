@@ -3,16 +3,16 @@
  * clip, and a dashboard of what the runtime reports. The model name and the registry come from
  * the demo server (cached for offline starts); the public key is pinned in the bundle.
  */
-import { createRuntime, otlpExporter, type Runtime } from '../src/index';
-import type { DemoState } from './api';
-import { createRequestsChart, createSpeechChart } from './charts';
-import { synthesizeClip } from './clip';
-import type { DemoHandle } from './handle';
-import { createVadLoad, INTERVAL_MS, vadWarmup } from './load';
-import { startMicrophone, type Microphone } from './microphone';
-import { renderChips, renderDownload, renderDrift, renderHealth, renderLegend, renderRollout, renderShadow, renderTimeline, renderVersions } from './panels';
-import { createDevPanel, fetchState } from './scenario';
-import { createSeries, type MarkerKind } from './series';
+import { createRuntime, otlpExporter, type Runtime } from '../src/index.js';
+import type { DemoState } from './api.js';
+import { createRequestsChart, createSpeechChart } from './charts.js';
+import { synthesizeClip } from './clip.js';
+import type { DemoHandle } from './handle.js';
+import { createVadLoad, INTERVAL_MS, vadWarmup } from './load.js';
+import { startMicrophone, type Microphone } from './microphone.js';
+import { renderChips, renderDownload, renderDrift, renderHealth, renderLegend, renderRollout, renderShadow, renderTimeline, renderVersions } from './panels.js';
+import { createDevPanel, fetchState } from './scenario.js';
+import { createSeries, type MarkerKind } from './series.js';
 
 const STATE_KEY = 'baton-demo-state';
 const NOISE = 0.2;

@@ -6,7 +6,7 @@
  * ScriptProcessorNode is deprecated in favour of AudioWorklet, but it needs no separate worklet
  * module and Chromium still runs it; for a demo input it is enough.
  */
-import { CONTEXT, FRAME, SAMPLE_RATE } from './clip';
+import { CONTEXT, FRAME, SAMPLE_RATE } from './clip.js';
 
 export interface Microphone {
   /** The next frame with its context (CONTEXT + FRAME samples), or undefined until enough arrived. */

@@ -3,9 +3,9 @@
  * `rt.metrics()`, `rt.log()`) and what the demo server says (`DemoState`). Pure DOM writes; the
  * elements are in index.html. Values the e2e test reads also go into data attributes.
  */
-import type { LogEntry, RuntimeMetrics, RuntimeStatus } from '../src/index';
-import { PROMOTE_AFTER, type DemoState } from './api';
-import { versionColor } from './charts';
+import type { LogEntry, RuntimeMetrics, RuntimeStatus } from '../src/index.js';
+import { PROMOTE_AFTER, type DemoState } from './api.js';
+import { versionColor } from './charts.js';
 
 const $ = (id: string): HTMLElement => {
   const el = document.getElementById(id);

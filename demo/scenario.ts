@@ -5,9 +5,9 @@
  * promotion; then v2 promoted to stable and a broken v3 at 50 % → hot swap → NaN answers →
  * automatic rollback to v2 and v3 quarantined.
  */
-import type { Runtime, RuntimeEvents, RuntimeStatus } from '../src/index';
-import { API_PREFIX, PROMOTE_AFTER, type DemoState, type StepResponse } from './api';
-import { esc } from './panels';
+import type { Runtime, RuntimeEvents, RuntimeStatus } from '../src/index.js';
+import { API_PREFIX, PROMOTE_AFTER, type DemoState, type StepResponse } from './api.js';
+import { esc } from './panels.js';
 
 export type ScenarioPhase = 'idle' | 'running' | 'done' | 'error';
 

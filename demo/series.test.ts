@@ -1,8 +1,8 @@
 // The chart's data: one-second buckets of requests (throughput, latency, failures, the serving
 // version), gaps kept as empty buckets, markers and history trimmed to the window.
 import { describe, expect, it } from 'vitest';
-import type { RequestSample } from './load';
-import { BUCKET_MS, WINDOW_MS, createSeries } from './series';
+import type { RequestSample } from './load.js';
+import { BUCKET_MS, WINDOW_MS, createSeries } from './series.js';
 
 const T0 = 1_700_000_000_000;
 const sample = (at: number, ms: number, version: string | undefined, ok = true): RequestSample => ({ at, ms, ok, ...(version ? { version } : {}), level: 0.1, ...(ok ? { speech: Float32Array.of(0.9) } : {}) });

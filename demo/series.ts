@@ -4,7 +4,7 @@
  * served most of each — markers for what happened (published, switch, promoted, rollback, …),
  * and the speech probability of one stream per request.
  */
-import type { RequestSample } from './load';
+import type { RequestSample } from './load.js';
 
 export const BUCKET_MS = 1_000;
 /** How much history the charts keep. */

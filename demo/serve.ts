@@ -5,7 +5,7 @@
  * makes the page play it by itself as soon as it opens.
  */
 import { parseArgs } from 'node:util';
-import { startDemo } from './server/start-demo';
+import { startDemo } from './server/start-demo.js';
 
 const { values } = parseArgs({
   options: {

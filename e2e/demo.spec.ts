@@ -7,11 +7,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Page, TestInfo } from '@playwright/test';
-import type { Demo } from '../demo/server/start-demo';
-import { startDemo } from '../demo/server/start-demo';
-import type {} from '../demo/handle';
-import { waitForServiceWorkerControl } from '../src/testing/page';
-import { test, expect } from '../src/testing/playwright';
+import type { Demo } from '../demo/server/start-demo.js';
+import { startDemo } from '../demo/server/start-demo.js';
+import type {} from '../demo/handle.js';
+import { waitForServiceWorkerControl } from '../src/testing/page.js';
+import { test, expect } from '../src/testing/playwright.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -4,8 +4,8 @@
  * the deterministic test models.
  */
 import { build } from 'vite';
-import { writeTestModels } from '../src/testing/models';
-import { MODELS_DIR } from './paths';
+import { writeTestModels } from '../src/testing/models.js';
+import { MODELS_DIR } from './paths.js';
 
 export default async function globalSetup(): Promise<void> {
   await Promise.all([

@@ -7,10 +7,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect } from '../src/testing/playwright';
-import { model } from './paths';
-import { MLP_X, startRuntime } from './runtime-helpers';
-import { openHarness } from './sw-helpers';
+import { test, expect } from '../src/testing/playwright.js';
+import { model } from './paths.js';
+import { MLP_X, startRuntime } from './runtime-helpers.js';
+import { openHarness } from './sw-helpers.js';
 
 const X = MLP_X;
 

@@ -1,9 +1,9 @@
 /** The kit's page helpers do what they claim, observed through the browser's own APIs. */
-import { setDeviceId } from '../src/testing/device';
-import { mlpModel } from '../src/testing/models';
-import { clearBrowserState, goOffline, goOnline, readBrowserState, waitForServiceWorkerControl } from '../src/testing/page';
-import { test, expect } from '../src/testing/playwright';
-import { connect, openHarness, status } from './sw-helpers';
+import { setDeviceId } from '../src/testing/device.js';
+import { mlpModel } from '../src/testing/models.js';
+import { clearBrowserState, goOffline, goOnline, readBrowserState, waitForServiceWorkerControl } from '../src/testing/page.js';
+import { test, expect } from '../src/testing/playwright.js';
+import { connect, openHarness, status } from './sw-helpers.js';
 
 test('a test starts with no caches, databases or service workers, and clearBrowserState restores that', async ({ page, registry }) => {
   await page.goto(`${registry.server.url}/index.html`);

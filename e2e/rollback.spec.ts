@@ -4,11 +4,11 @@
  * version is still adopted.
  */
 import type { Page } from '@playwright/test';
-import { test, expect } from '../src/testing/playwright';
-import { slowModel } from '../src/testing/models';
-import { model } from './paths';
-import { MLP_X, startRuntime } from './runtime-helpers';
-import { openHarness } from './sw-helpers';
+import { test, expect } from '../src/testing/playwright.js';
+import { slowModel } from '../src/testing/models.js';
+import { model } from './paths.js';
+import { MLP_X, startRuntime } from './runtime-helpers.js';
+import { openHarness } from './sw-helpers.js';
 
 const X = MLP_X;
 

@@ -3,10 +3,10 @@
  * a 25 % rollout; exactly the devices whose bucket is inside it adopt the candidate.
  */
 import { readFile } from 'node:fs/promises';
-import { test, expect } from '../src/testing/playwright';
-import { deviceBucket, inRollout } from '../src/router/bucket';
-import { model } from './paths';
-import { openHarness } from './sw-helpers';
+import { test, expect } from '../src/testing/playwright.js';
+import { deviceBucket, inRollout } from '../src/router/bucket.js';
+import { model } from './paths.js';
+import { openHarness } from './sw-helpers.js';
 
 test('20 devices, a 25 % rollout: the devices that adopt v2 are exactly those the bucket puts inside', async ({ browser, registry }) => {
   test.setTimeout(120_000);

@@ -3,8 +3,8 @@
  * the test's registry in the page, with the defaults these tests want (WASM, no check at start).
  */
 import type { Page } from '@playwright/test';
-import { expect } from '../src/testing/playwright';
-import type { TestRegistry } from '../src/testing/registry';
+import { expect } from '../src/testing/playwright.js';
+import type { TestRegistry } from '../src/testing/registry.js';
 
 /** An input every test MLP accepts (the failing-run model fails on x0 ≥ 16 only). */
 export const MLP_X = [0.5, -1, 2, 0.25];

@@ -3,11 +3,11 @@
  * failures that never serve, crash recovery, provider selection, the real Silero update.
  */
 import type { Page } from '@playwright/test';
-import { test, expect } from '../src/testing/playwright';
-import { mlpReference, sileroModelPath } from '../src/testing/models';
-import { model } from './paths';
-import { MLP_X, startRuntime } from './runtime-helpers';
-import { openHarness } from './sw-helpers';
+import { test, expect } from '../src/testing/playwright.js';
+import { mlpReference, sileroModelPath } from '../src/testing/models.js';
+import { model } from './paths.js';
+import { MLP_X, startRuntime } from './runtime-helpers.js';
+import { openHarness } from './sw-helpers.js';
 
 const X = MLP_X;
 

@@ -3,9 +3,9 @@
  * the same module the CLI uses, and model v1 runs in onnxruntime-web (WASM, self-hosted).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { test, expect } from '../src/testing/playwright';
-import { mlpReference } from '../src/testing/models';
-import { model } from './paths';
+import { test, expect } from '../src/testing/playwright.js';
+import { mlpReference } from '../src/testing/models.js';
+import { model } from './paths.js';
 
 const INPUT = [0.5, -1, 2, 0.25, 1, 1, -0.5, 3];
 

@@ -10,17 +10,17 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { signEnvelope } from '../src/manifest/sign';
-import { verifyManifest } from '../src/manifest/verify';
-import { readPrivateKey, readPublicKey } from '../src/publish/keys-fs';
-import { FAST_DOWNLOAD } from '../src/testing/expose';
-import { mlpModel, mlpReference } from '../src/testing/models';
-import { test, expect } from '../src/testing/playwright';
-import type { TestRegistry } from '../src/testing/registry';
-import type { Release } from '../src/types';
-import type { DownloadSettings } from '../src/update/config';
-import { HARNESS_DIR, model } from './paths';
-import { check, connect, errorCode, events, openHarness, runStored, status, waitForEventAfter } from './sw-helpers';
+import { signEnvelope } from '../src/manifest/sign.js';
+import { verifyManifest } from '../src/manifest/verify.js';
+import { readPrivateKey, readPublicKey } from '../src/publish/keys-fs.js';
+import { FAST_DOWNLOAD } from '../src/testing/expose.js';
+import { mlpModel, mlpReference } from '../src/testing/models.js';
+import { test, expect } from '../src/testing/playwright.js';
+import type { TestRegistry } from '../src/testing/registry.js';
+import type { Release } from '../src/types.js';
+import type { DownloadSettings } from '../src/update/config.js';
+import { HARNESS_DIR, model } from './paths.js';
+import { check, connect, errorCode, events, openHarness, runStored, status, waitForEventAfter } from './sw-helpers.js';
 
 // The registry helpers (paths, releases) default to this model.
 test.use({ batonModel: 'mlp' });

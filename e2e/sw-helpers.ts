@@ -4,11 +4,11 @@
  * the page was told. Everything not tied to the harness is in the kit (src/testing).
  */
 import type { Page } from '@playwright/test';
-import { FAST_DOWNLOAD } from '../src/testing/expose';
-import { expect } from '../src/testing/playwright';
-import type { TestRegistry } from '../src/testing/registry';
-import type { DownloadSettings } from '../src/update/config';
-import type { UpdateEvent } from '../src/update/messages';
+import { FAST_DOWNLOAD } from '../src/testing/expose.js';
+import { expect } from '../src/testing/playwright.js';
+import type { TestRegistry } from '../src/testing/registry.js';
+import type { DownloadSettings } from '../src/update/config.js';
+import type { UpdateEvent } from '../src/update/messages.js';
 
 export async function openHarness(page: Page, registry: TestRegistry): Promise<void> {
   await page.goto(`${registry.server.url}/index.html`);

@@ -2,10 +2,10 @@
  * The service worker's happy paths, asserted on what the server saw and what the page was told:
  * install, offline reload, a background update that fetches only changed chunks, two tabs.
  */
-import { test, expect } from '../src/testing/playwright';
-import { largeModel, mlpReference } from '../src/testing/models';
-import { check, connect, events, openHarness, runStored, status, waitForEvent } from './sw-helpers';
-import { model } from './paths';
+import { test, expect } from '../src/testing/playwright.js';
+import { largeModel, mlpReference } from '../src/testing/models.js';
+import { check, connect, events, openHarness, runStored, status, waitForEvent } from './sw-helpers.js';
+import { model } from './paths.js';
 
 const X = [0.5, -1, 2, 0.25];
 const expectOutput = (actual: number[], variant: number) =>

@@ -2,11 +2,11 @@
  * The WebGPU path with --enable-unsafe-webgpu: SwiftShader gives a software adapter, so the probe
  * succeeds and the session runs on WebGPU. Its speed means nothing here; its answers must match WASM.
  */
-import { test, expect } from '../src/testing/playwright';
-import { chromiumLaunchOptions } from '../src/testing/browser';
-import { mlpReference } from '../src/testing/models';
-import { model } from './paths';
-import { openHarness } from './sw-helpers';
+import { test, expect } from '../src/testing/playwright.js';
+import { chromiumLaunchOptions } from '../src/testing/browser.js';
+import { mlpReference } from '../src/testing/models.js';
+import { model } from './paths.js';
+import { openHarness } from './sw-helpers.js';
 
 test.use({ launchOptions: chromiumLaunchOptions({ webgpu: true }) });
 

@@ -16,10 +16,10 @@
  * installBaton({ checkIntervalMs: 15 * 60_000 });
  */
 import { registerRoute } from 'workbox-routing';
-import { BatonError } from '../src/errors';
-import { openBatonDb } from '../src/store/db';
-import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages';
-import { createUpdater, toWire, type Updater } from '../src/update/updater';
+import { BatonError } from '../src/errors.js';
+import { openBatonDb } from '../src/store/db.js';
+import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages.js';
+import { createUpdater, toWire, type Updater } from '../src/update/updater.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -105,6 +105,6 @@ async function handle(request: SwRequest, updater: Promise<Updater>): Promise<un
   }
 }
 
-export { verifyManifest } from '../src/manifest/verify';
-export { BatonError, isBatonError } from '../src/errors';
-export type { BatonErrorCode, BatonErrorWire } from '../src/errors';
+export { verifyManifest } from '../src/manifest/verify.js';
+export { BatonError, isBatonError } from '../src/errors.js';
+export type { BatonErrorCode, BatonErrorWire } from '../src/errors.js';

@@ -4,8 +4,8 @@
  * The fixed 4 MiB row must equal what the browser measured (a check on the simulation).
  */
 import { readFile } from 'node:fs/promises';
-import { cdcChunks, fixedChunks, type Boundaries } from './chunkers';
-import { delta, hashes, type DeltaFigures } from './delta';
+import { cdcChunks, fixedChunks, type Boundaries } from './chunkers.js';
+import { delta, hashes, type DeltaFigures } from './delta.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

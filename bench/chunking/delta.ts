@@ -3,7 +3,7 @@
  * device does not hold from the old one (dedup by SHA-256, as Baton's downloader does).
  */
 import { createHash } from 'node:crypto';
-import type { Boundaries } from './chunkers';
+import type { Boundaries } from './chunkers.js';
 
 export interface DeltaFigures {
   /** Bytes of the new version's chunks the device lacks. */

@@ -4,9 +4,9 @@
  * `firstInferenceMs` (navigation start → first answer) is the figure set against plain.html
  * loading the same model from Cache Storage.
  */
-import { BatonError, createRuntime, type PublicKeyJson } from '../../src/index';
-import { optionalParam, param } from './clock';
-import { feedsFor, warmupFor, type ModelKind } from './feeds';
+import { BatonError, createRuntime, type PublicKeyJson } from '../../src/index.js';
+import { optionalParam, param } from './clock.js';
+import { feedsFor, warmupFor, type ModelKind } from './feeds.js';
 
 const kind = (optionalParam('kind') ?? 'silero') as ModelKind;
 

@@ -1,5 +1,5 @@
 /** Inputs for the bench's models, fresh for every request (Baton transfers, and so detaches, them). */
-import type { Feeds, Release } from '../../src/index';
+import type { Feeds, Release } from '../../src/index.js';
 
 /** The models a load can run: the tiny generated MLP, Silero VAD (v5/v6), the 1 KB-input hop model. */
 export type ModelKind = 'mlp' | 'silero' | 'tiny';

@@ -6,8 +6,8 @@
  */
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/wasm';
-import type { EchoApi } from './comlink-echo-worker';
-import { TINY_FLOATS } from './feeds';
+import type { EchoApi } from './comlink-echo-worker.js';
+import { TINY_FLOATS } from './feeds.js';
 
 export interface HopSamples {
   readonly directMs: number[];

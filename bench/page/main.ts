@@ -3,11 +3,11 @@
  * beside them in the same page (direct onnxruntime-web, postMessage, raw fetch, one digest).
  * bench/run.ts drives it through `window.bench`; everything returned is plain data.
  */
-import { feedsFor } from './feeds';
-import { measureHop } from './hop';
-import { runtimeBench } from './runtime-bench';
-import { chunkedFetch, rawFetch, updates } from './updates';
-import { measureVerify } from './verify';
+import { feedsFor } from './feeds.js';
+import { measureHop } from './hop.js';
+import { runtimeBench } from './runtime-bench.js';
+import { chunkedFetch, rawFetch, updates } from './updates.js';
+import { measureVerify } from './verify.js';
 
 const bench = {
   rt: runtimeBench,

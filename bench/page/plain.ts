@@ -9,8 +9,8 @@
  *   start (navigation start → first inference).
  */
 import * as ort from 'onnxruntime-web/wasm';
-import { epochNow, optionalParam, param } from './clock';
-import { feedsFor, type ModelKind } from './feeds';
+import { epochNow, optionalParam, param } from './clock.js';
+import { feedsFor, type ModelKind } from './feeds.js';
 
 /** What the previous page left when it was unloaded (reload baseline). */
 export interface PrevPage {

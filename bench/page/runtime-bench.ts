@@ -3,9 +3,9 @@
  * events with the page's timestamps, pins (for the 50 swaps) and the memory of the renderer and
  * its workers.
  */
-import { BatonError, createRuntime, type Feeds, type PublicKeyJson, type Runtime, type RuntimeEvents } from '../../src/index';
-import { feedsFor, warmupFor, type ModelKind } from './feeds';
-import { errorCode, startLoad, type Load, type LoadRecord } from './load';
+import { BatonError, createRuntime, type Feeds, type PublicKeyJson, type Runtime, type RuntimeEvents } from '../../src/index.js';
+import { feedsFor, warmupFor, type ModelKind } from './feeds.js';
+import { errorCode, startLoad, type Load, type LoadRecord } from './load.js';
 
 export interface CreateOptions {
   readonly kind: ModelKind;

@@ -4,11 +4,11 @@
  * and delta figures.
  */
 import * as ort from 'onnxruntime-web/wasm';
-import type { PublicKeyJson } from '../../src/index';
-import type { RuntimeInfo } from '../../src/update/config';
-import { createPageUpdateClient } from '../../src/update/page-client';
-import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client';
-import { errorCode } from './load';
+import type { PublicKeyJson } from '../../src/index.js';
+import type { RuntimeInfo } from '../../src/update/config.js';
+import { createPageUpdateClient } from '../../src/update/page-client.js';
+import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client.js';
+import { errorCode } from './load.js';
 
 export interface CheckTiming {
   readonly ms: number;

@@ -3,10 +3,10 @@
  * it arrives, `fetchChunk`; then the assembled file against the whole-file hash,
  * `verifyAssembled`), next to one `crypto.subtle.digest` over the same bytes in one buffer.
  */
-import { sha256Hex } from '../../src/crypto/sha256';
-import { verifyAssembled } from '../../src/download/download-release';
-import type { ChunkStore } from '../../src/store/chunks';
-import type { Release } from '../../src/types';
+import { sha256Hex } from '../../src/crypto/sha256.js';
+import { verifyAssembled } from '../../src/download/download-release.js';
+import type { ChunkStore } from '../../src/store/chunks.js';
+import type { Release } from '../../src/types.js';
 
 export interface VerifyTiming {
   readonly bytes: number;

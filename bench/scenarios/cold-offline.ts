@@ -9,9 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from '@playwright/test';
-import { serveRaw, uniqueName, type BenchEnv } from '../env';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { WaitAborted, waitUntil } from '../wait';
+import { serveRaw, uniqueName, type BenchEnv } from '../env.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { WaitAborted, waitUntil } from '../wait.js';
 
 interface AppState {
   readonly ready: boolean;

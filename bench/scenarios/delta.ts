@@ -6,11 +6,11 @@
  * content-defined chunking would fetch for the same files.
  */
 import { stat } from 'node:fs/promises';
-import { comparisonTable, compareChunkings } from '../chunking/compare';
-import { openPage, uniqueName, type BenchEnv } from '../env';
-import { DELTA_CASES, type DeltaCase } from '../models';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { withTimeout } from '../wait';
+import { comparisonTable, compareChunkings } from '../chunking/compare.js';
+import { openPage, uniqueName, type BenchEnv } from '../env.js';
+import { DELTA_CASES, type DeltaCase } from '../models.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { withTimeout } from '../wait.js';
 
 const KEY: Record<DeltaCase, string> = { layer: 'delta.ratio', spread: 'delta.spreadRatio', shifted: 'delta.shiftedRatio' };
 

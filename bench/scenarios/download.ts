@@ -5,10 +5,10 @@
  * against one raw `fetch().arrayBuffer()` of the same bytes from the same server. The two
  * alternate which goes first; both bypass the HTTP cache.
  */
-import { DEFAULT_DOWNLOAD } from '../../src/update/config';
-import { openPage, releaseOnDisk, serveRaw, uniqueName, type BenchEnv } from '../env';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { withTimeout } from '../wait';
+import { DEFAULT_DOWNLOAD } from '../../src/update/config.js';
+import { openPage, releaseOnDisk, serveRaw, uniqueName, type BenchEnv } from '../env.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { withTimeout } from '../wait.js';
 
 export async function downloadScenario(env: BenchEnv): Promise<ScenarioOutput> {
   const mb = env.settings.downloadMegabytes;

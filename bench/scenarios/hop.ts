@@ -5,10 +5,10 @@
  * comlink, which Baton's worker client uses), interleaved in blocks.
  * Overhead = median(rt.run) − median(session.run).
  */
-import { openPage, serveRaw, uniqueName, type BenchEnv } from '../env';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { median } from '../stats';
-import { withTimeout } from '../wait';
+import { openPage, serveRaw, uniqueName, type BenchEnv } from '../env.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { median } from '../stats.js';
+import { withTimeout } from '../wait.js';
 
 export async function hopScenario(env: BenchEnv): Promise<ScenarioOutput> {
   const { blocks, perBlock } = env.settings.hop;

@@ -7,9 +7,9 @@
  * the steady state: the live worker and a ready standby, every retired worker gone.
  */
 import type { Page } from '@playwright/test';
-import { openPage, uniqueName, type BenchEnv } from '../env';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { TimeoutError, waitUntil, withTimeout } from '../wait';
+import { openPage, uniqueName, type BenchEnv } from '../env.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { TimeoutError, waitUntil, withTimeout } from '../wait.js';
 
 /** The live version's worker and the standby. */
 const STEADY_WORKERS = 2;

@@ -9,10 +9,10 @@
  * its session existed.
  */
 import type { Page } from '@playwright/test';
-import { openPage, serveRaw, type BenchEnv } from '../env';
-import type { PrevPage } from '../page/plain';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { WaitAborted, waitUntil } from '../wait';
+import { openPage, serveRaw, type BenchEnv } from '../env.js';
+import type { PrevPage } from '../page/plain.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { WaitAborted, waitUntil } from '../wait.js';
 
 const plainUrl = (modelUrl: string, kind: string, loadMs: number) => `plain.html?model=${encodeURIComponent(modelUrl)}&kind=${kind}&load=${loadMs}`;
 

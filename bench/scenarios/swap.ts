@@ -11,12 +11,12 @@
  * over the two models and the ratio is the worse of the two.
  */
 import type { Page } from '@playwright/test';
-import { openPage, uniqueName, type BenchEnv } from '../env';
-import type { ModelKind } from '../page/feeds';
-import type { LoadRecord } from '../page/load';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { percentile } from '../stats';
-import { waitUntil } from '../wait';
+import { openPage, uniqueName, type BenchEnv } from '../env.js';
+import type { ModelKind } from '../page/feeds.js';
+import type { LoadRecord } from '../page/load.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { percentile } from '../stats.js';
+import { waitUntil } from '../wait.js';
 
 /** Requests at the start of the load left out of the steady state: JIT tier-up. */
 const TIER_UP = 50;

@@ -4,9 +4,9 @@
  * whole), next to verify.digestMBps, one crypto.subtle.digest over the same bytes in one buffer
  * (the practical ceiling). In the page, on the same buffer, alternating which runs first.
  */
-import { openPage, type BenchEnv } from '../env';
-import { fmt, repeat, type ScenarioOutput } from '../scenario';
-import { withTimeout } from '../wait';
+import { openPage, type BenchEnv } from '../env.js';
+import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
+import { withTimeout } from '../wait.js';
 
 const CHUNK = 4 * 1024 * 1024;
 

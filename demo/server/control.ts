@@ -6,12 +6,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
-import { runCli } from '../../src/cli/run';
-import type { ReleaseProfile } from '../../src/types';
-import { API_PREFIX, MAX_P95_RATIO, MIN_REQUESTS, PROMOTE_AFTER, ROLLOUT_PERCENT, type CommandRecord, type DemoState, type DemoStep, type DevicePlacement, type StepRequest, type StepResponse } from '../api';
-import type { DemoModels } from './models';
-import { placement, saltPlacingInside } from './placement';
-import { attachProfile } from './profile';
+import { runCli } from '../../src/cli/run.js';
+import type { ReleaseProfile } from '../../src/types.js';
+import { API_PREFIX, MAX_P95_RATIO, MIN_REQUESTS, PROMOTE_AFTER, ROLLOUT_PERCENT, type CommandRecord, type DemoState, type DemoStep, type DevicePlacement, type StepRequest, type StepResponse } from '../api.js';
+import type { DemoModels } from './models.js';
+import { placement, saltPlacingInside } from './placement.js';
+import { attachProfile } from './profile.js';
 
 export interface DemoControlOptions {
   readonly registryDir: string;

@@ -5,19 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEnvelope } from '../../src/manifest/envelope';
-import { parseManifestPayload } from '../../src/manifest/schema';
-import { parsePayloadJson } from '../../src/manifest/verify';
-import { inspectOnnx } from '../../src/publish/inspect-onnx';
-import { writeKeyPair } from '../../src/publish/keys-fs';
-import { deviceBucket, inRollout } from '../../src/router/bucket';
-import { sileroModelPath } from '../../src/testing/models';
-import type { Manifest } from '../../src/types';
-import { CONTEXT, FRAME, STREAMS, requestInput, synthesizeClip } from '../clip';
-import { createDemoControl, type DemoControl } from './control';
-import { brokenVadModel, writeDemoModels } from './models';
-import { placement, saltPlacingInside } from './placement';
-import { clipProfile } from './profile';
+import { openEnvelope } from '../../src/manifest/envelope.js';
+import { parseManifestPayload } from '../../src/manifest/schema.js';
+import { parsePayloadJson } from '../../src/manifest/verify.js';
+import { inspectOnnx } from '../../src/publish/inspect-onnx.js';
+import { writeKeyPair } from '../../src/publish/keys-fs.js';
+import { deviceBucket, inRollout } from '../../src/router/bucket.js';
+import { sileroModelPath } from '../../src/testing/models.js';
+import type { Manifest } from '../../src/types.js';
+import { CONTEXT, FRAME, STREAMS, requestInput, synthesizeClip } from '../clip.js';
+import { createDemoControl, type DemoControl } from './control.js';
+import { brokenVadModel, writeDemoModels } from './models.js';
+import { placement, saltPlacingInside } from './placement.js';
+import { clipProfile } from './profile.js';
 
 describe('brokenVadModel', () => {
   it("has Silero VAD v5's exact interface, and the same bytes on every call", async () => {

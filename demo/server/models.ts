@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { sileroModelPath } from '../../src/testing/models';
+import { sileroModelPath } from '../../src/testing/models.js';
 
 // onnx-proto is CommonJS: take the namespace from its default export.
 const { onnx } = onnxProto;

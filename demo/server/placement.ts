@@ -4,8 +4,8 @@
  * bucket — SHA-256(salt:deviceId) mod 10 000, computed by Baton's own router code — falls inside,
  * and reports how a simulated fleet of 1000 devices splits under the same salt.
  */
-import { deviceBucket, inRollout } from '../../src/router/bucket';
-import type { DevicePlacement } from '../api';
+import { deviceBucket, inRollout } from '../../src/router/bucket.js';
+import type { DevicePlacement } from '../api.js';
 
 export const FLEET_SIZE = 1000;
 

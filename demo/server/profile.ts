@@ -4,11 +4,11 @@
  * samples it (a strided subset of each request's values). The CLI does not take a profile yet,
  * so the demo adds it with the publisher's own manifest edit, re-signed like any policy change.
  */
-import { profileTensor, VALUES_PER_TENSOR } from '../../src/observe/drift';
-import { editPolicy } from '../../src/publish/publish';
-import { readPrivateKey } from '../../src/publish/keys-fs';
-import type { Manifest, ReleaseProfile } from '../../src/types';
-import { frameCount, requestInput, synthesizeClip } from '../clip';
+import { profileTensor, VALUES_PER_TENSOR } from '../../src/observe/drift.js';
+import { editPolicy } from '../../src/publish/publish.js';
+import { readPrivateKey } from '../../src/publish/keys-fs.js';
+import type { Manifest, ReleaseProfile } from '../../src/types.js';
+import { frameCount, requestInput, synthesizeClip } from '../clip.js';
 
 export function clipProfile(): ReleaseProfile {
   const clip = synthesizeClip();

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { readPublicKey, writeKeyPair } from '../../src/publish/keys-fs';
-import { startTestServer, type TestServer } from '../../src/testing/server';
-import type { PublicKeyJson } from '../../src/types';
-import { createDemoControl, type DemoControl } from './control';
-import { writeDemoModels } from './models';
-import { clipProfile } from './profile';
+import { readPublicKey, writeKeyPair } from '../../src/publish/keys-fs.js';
+import { startTestServer, type TestServer } from '../../src/testing/server.js';
+import type { PublicKeyJson } from '../../src/types.js';
+import { createDemoControl, type DemoControl } from './control.js';
+import { writeDemoModels } from './models.js';
+import { clipProfile } from './profile.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Keys and generated models live here across runs (gitignored); the built app pins this key. */

@@ -3,13 +3,13 @@
  * and returns plain data (or a BatonError's wire form) so Playwright can assert on it.
  */
 import * as ort from 'onnxruntime-web/wasm';
-import { BatonError, verifyManifest, type BatonErrorWire, type PublicKeyJson, type Release } from '../../src/index';
-import { sha256Hex } from '../../src/crypto/sha256';
-import type { ModelConfig, RuntimeInfo } from '../../src/update/config';
-import type { UpdateEvent } from '../../src/update/messages';
-import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client';
-import { runtimeHarness } from './runtime-harness';
-import { createPageUpdateClient } from '../../src/update/page-client';
+import { BatonError, verifyManifest, type BatonErrorWire, type PublicKeyJson, type Release } from '../../src/index.js';
+import { sha256Hex } from '../../src/crypto/sha256.js';
+import type { ModelConfig, RuntimeInfo } from '../../src/update/config.js';
+import type { UpdateEvent } from '../../src/update/messages.js';
+import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client.js';
+import { runtimeHarness } from './runtime-harness.js';
+import { createPageUpdateClient } from '../../src/update/page-client.js';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: BatonErrorWire | { name: string; message: string } };
 

@@ -2,8 +2,8 @@
  * The runtime as an app uses it, plus a load generator that issues requests at a fixed rate and
  * records what each one saw (start, end, version, error code), for the zero-downtime tests.
  */
-import { BatonError, createRuntime, otlpExporter, type Feeds, type Runtime, type RuntimeConfig } from '../../src/index';
-import type { Release } from '../../src/types';
+import { BatonError, createRuntime, otlpExporter, type Feeds, type Runtime, type RuntimeConfig } from '../../src/index.js';
+import type { Release } from '../../src/types.js';
 
 interface RequestRecord {
   readonly i: number;

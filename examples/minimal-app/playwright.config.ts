@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions, type BatonFixtures } from 'baton/testing';
-import { KEYS_DIR } from './vite.config';
+import { KEYS_DIR } from './vite.config.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 

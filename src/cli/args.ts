@@ -1,5 +1,5 @@
 /** Parsing of the CLI's value formats (sizes, durations, percentages, stages, health gates) with usage errors that name the flag. */
-import type { HealthPolicy } from '../types';
+import type { HealthPolicy } from '../types.js';
 
 /** A mistake in how the CLI was called: reported with usage help and exit code 2. */
 export class UsageError extends Error {

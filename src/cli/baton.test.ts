@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlpModel } from '../testing/models';
+import { mlpModel } from '../testing/models.js';
 
 const ENTRY = fileURLToPath(new URL('./baton.ts', import.meta.url));
 // Absolute, because --import resolves from the child's working directory.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of the `baton` command; see run.ts for the commands. */
-import { runCli } from './run';
+import { runCli } from './run.js';
 
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

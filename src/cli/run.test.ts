@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utf8Decode } from '../crypto/encoding';
-import { openEnvelope } from '../manifest/envelope';
-import { parsePayloadJson } from '../manifest/verify';
-import { largeModel, mlpModel, mlpReference, sileroModelPath } from '../testing/models';
-import type { Manifest } from '../types';
-import { runCli } from './run';
+import { utf8Decode } from '../crypto/encoding.js';
+import { openEnvelope } from '../manifest/envelope.js';
+import { parsePayloadJson } from '../manifest/verify.js';
+import { largeModel, mlpModel, mlpReference, sileroModelPath } from '../testing/models.js';
+import type { Manifest } from '../types.js';
+import { runCli } from './run.js';
 
 let dir: string;
 let registry: string;

@@ -4,17 +4,17 @@
  * Exit codes: 0 done, 1 the operation failed (e.g. verify found problems), 2 bad usage.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BatonError } from '../errors';
-import { openEnvelope } from '../manifest/envelope';
-import { parseManifestPayload } from '../manifest/schema';
-import { parsePayloadJson, verifyManifest } from '../manifest/verify';
-import type { AbArm, ExecutionProvider, Manifest, ShadowPolicy } from '../types';
-import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs';
-import { endAb, kill, pin, PolicyError, promote, rollbackTo, setHealth, setRolloutPercent, setStages, startAb, unpin } from '../publish/policy-edit';
-import { editPolicy, publish } from '../publish/publish';
-import { readManifestBytes, registryPaths } from '../publish/registry-fs';
-import { verifyRegistry } from '../publish/verify-registry';
-import { formatBytes, HEALTH_FLAGS, parseDuration, parseHealthFlags, parsePercent, parseSize, parseStage, table, UsageError } from './args';
+import { BatonError } from '../errors.js';
+import { openEnvelope } from '../manifest/envelope.js';
+import { parseManifestPayload } from '../manifest/schema.js';
+import { parsePayloadJson, verifyManifest } from '../manifest/verify.js';
+import type { AbArm, ExecutionProvider, Manifest, ShadowPolicy } from '../types.js';
+import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs.js';
+import { endAb, kill, pin, PolicyError, promote, rollbackTo, setHealth, setRolloutPercent, setStages, startAb, unpin } from '../publish/policy-edit.js';
+import { editPolicy, publish } from '../publish/publish.js';
+import { readManifestBytes, registryPaths } from '../publish/registry-fs.js';
+import { verifyRegistry } from '../publish/verify-registry.js';
+import { formatBytes, HEALTH_FLAGS, parseDuration, parseHealthFlags, parsePercent, parseSize, parseStage, table, UsageError } from './args.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;

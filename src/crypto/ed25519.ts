@@ -3,9 +3,9 @@
  * Node 20.19+, Firefox 129+, Safari 17+), `@noble/ed25519` elsewhere. The fallback is loaded
  * only when needed, so browsers with native support never download it.
  */
-import type { PrivateKeyJson, PublicKeyJson } from '../types';
-import { base64ToBytes, bytesToBase64, bytesToBase64Url } from './encoding';
-import { sha256Hex } from './sha256';
+import type { PrivateKeyJson, PublicKeyJson } from '../types.js';
+import { base64ToBytes, bytesToBase64, bytesToBase64Url } from './encoding.js';
+import { sha256Hex } from './sha256.js';
 
 const ED25519 = { name: 'Ed25519' } as const;
 // RFC 8032 §7.1, test 1: a known-valid key, imported once to probe for native support.

@@ -1,11 +1,11 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatonError } from '../errors';
-import { idbChunkStore, type ChunkStore } from '../store/chunks';
-import { openBatonDb, type BatonDb } from '../store/db';
-import { BASE, createMemoryRegistry, testBytes, type MemoryRegistry } from '../testing/memory-registry';
-import type { DownloadSettings } from '../update/config';
-import { downloadRelease, verifyAssembled, type DownloadProgress } from './download-release';
+import { BatonError } from '../errors.js';
+import { idbChunkStore, type ChunkStore } from '../store/chunks.js';
+import { openBatonDb, type BatonDb } from '../store/db.js';
+import { BASE, createMemoryRegistry, testBytes, type MemoryRegistry } from '../testing/memory-registry.js';
+import type { DownloadSettings } from '../update/config.js';
+import { downloadRelease, verifyAssembled, type DownloadProgress } from './download-release.js';
 
 const SETTINGS: DownloadSettings = { concurrency: 3, stallTimeoutMs: 1000, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 } };
 const noSleep = async () => {};

@@ -3,13 +3,13 @@
  * a time, verifies and stores each as it arrives (so an interruption loses at most the chunks in
  * flight), then proves the assembled file against the whole-file hash.
  */
-import { BatonError } from '../errors';
-import { sha256Hex } from '../crypto/sha256';
-import type { ChunkStore } from '../store/chunks';
-import type { ChunkRef, Release } from '../types';
-import type { DownloadSettings } from '../update/config';
-import { fetchChunk } from './fetch-chunk';
-import { withRetry, type Sleep } from './retry';
+import { BatonError } from '../errors.js';
+import { sha256Hex } from '../crypto/sha256.js';
+import type { ChunkStore } from '../store/chunks.js';
+import type { ChunkRef, Release } from '../types.js';
+import type { DownloadSettings } from '../update/config.js';
+import { fetchChunk } from './fetch-chunk.js';
+import { withRetry, type Sleep } from './retry.js';
 
 export interface DownloadProgress {
   readonly version: string;

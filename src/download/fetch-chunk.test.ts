@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BatonError } from '../errors';
-import { sha256Hex } from '../crypto/sha256';
-import { testBytes } from '../testing/memory-registry';
-import { fetchChunk } from './fetch-chunk';
-import { withRetry } from './retry';
+import { BatonError } from '../errors.js';
+import { sha256Hex } from '../crypto/sha256.js';
+import { testBytes } from '../testing/memory-registry.js';
+import { fetchChunk } from './fetch-chunk.js';
+import { withRetry } from './retry.js';
 
 const BYTES = testBytes(1000);
 const ref = async (bytes = BYTES) => ({ sha256: await sha256Hex(bytes), size: bytes.length });

@@ -3,9 +3,9 @@
  * while streaming (a server sending more than declared is cut off at the first extra byte), a
  * body that goes silent is aborted, and the SHA-256 is checked before anyone sees the bytes.
  */
-import { BatonError } from '../errors';
-import { sha256Hex } from '../crypto/sha256';
-import type { ChunkRef } from '../types';
+import { BatonError } from '../errors.js';
+import { sha256Hex } from '../crypto/sha256.js';
+import type { ChunkRef } from '../types.js';
 
 export interface FetchChunkOptions {
   readonly fetch: typeof fetch;

@@ -1,6 +1,6 @@
 /** Retries with exponential backoff and full jitter (so many devices do not retry in lockstep). */
-import { BatonError } from '../errors';
-import type { RetrySettings } from '../update/config';
+import { BatonError } from '../errors.js';
+import type { RetrySettings } from '../update/config.js';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 

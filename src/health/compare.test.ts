@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import type { Feeds } from '../worker/protocol';
-import { copyFeeds, outputsAgree } from './compare';
-import { judgeShadow } from './verdict';
+import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import type { Feeds } from '../worker/protocol.js';
+import { copyFeeds, outputsAgree } from './compare.js';
+import { judgeShadow } from './verdict.js';
 
 const out = (...values: number[]): Feeds => ({ y: { type: 'float32', data: Float32Array.from(values), dims: [values.length] } });
 

@@ -4,11 +4,11 @@
  * (src/rollout/reduce.ts); this module only keeps the figures. Recording is O(1); the windows
  * can be snapshotted and restored, so a reload resumes a trial with its figures.
  */
-import type { OutcomeTuple } from '../rollout/rollout-record';
-import type { HealthPolicy, VersionId } from '../types';
-import type { Feeds } from '../worker/protocol';
-import { judge, judgeShadow, type Verdict } from './verdict';
-import { SlidingWindow, type WindowStats } from './window';
+import type { OutcomeTuple } from '../rollout/rollout-record.js';
+import type { HealthPolicy, VersionId } from '../types.js';
+import type { Feeds } from '../worker/protocol.js';
+import { judge, judgeShadow, type Verdict } from './verdict.js';
+import { SlidingWindow, type WindowStats } from './window.js';
 
 /** A verdict is computed on every error and on every JUDGE_EVERY-th success of a trial. */
 export const JUDGE_EVERY = 8;

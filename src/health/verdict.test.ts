@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import { judge, wilson } from './verdict';
-import { SlidingWindow, type WindowStats } from './window';
+import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { judge, wilson } from './verdict.js';
+import { SlidingWindow, type WindowStats } from './window.js';
 
 const stats = (n: number, errors: number, p95 = 1, halves: readonly [number, number] = [p95, p95]): WindowStats => ({
   n,

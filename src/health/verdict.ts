@@ -4,8 +4,8 @@
  * a candidate is rolled back only when even the *lowest* error rate consistent with what was
  * seen (at 95 % confidence) exceeds the baseline's rate plus the allowed increase.
  */
-import type { HealthPolicy } from '../types';
-import type { WindowStats } from './window';
+import type { HealthPolicy } from '../types.js';
+import type { WindowStats } from './window.js';
 
 /**
  * For sub-millisecond models a p95 ratio is mostly scheduler and JIT noise (1 ms against 0.4 ms

@@ -3,9 +3,9 @@
  * Signatures cover PAE(payloadType, payload bytes): the exact bytes, never a re-serialisation,
  * and bound to the payload type so a signature over another kind of document cannot be replayed.
  */
-import { BatonError } from '../errors';
-import { base64ToBytes, isBase64, utf8Decode, utf8Encode } from '../crypto/encoding';
-import type { SignedEnvelope } from '../types';
+import { BatonError } from '../errors.js';
+import { base64ToBytes, isBase64, utf8Decode, utf8Encode } from '../crypto/encoding.js';
+import type { SignedEnvelope } from '../types.js';
 
 export const MANIFEST_PAYLOAD_TYPE = 'application/vnd.baton.manifest+json';
 

@@ -6,8 +6,8 @@
  * `zod/mini` rather than `zod`: the same validator tree-shakes to a few kB in the service worker.
  */
 import * as z from 'zod/mini';
-import { BatonError } from '../errors';
-import type { Manifest } from '../types';
+import { BatonError } from '../errors.js';
+import type { Manifest } from '../types.js';
 
 /** The format major this runtime reads. Minor bumps only add optional fields. */
 export const FORMAT_MAJOR = 1;

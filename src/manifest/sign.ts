@@ -1,9 +1,9 @@
 /** Signing a manifest: validate, serialise once, sign those exact bytes with every given key. */
-import { bytesToBase64, utf8Encode } from '../crypto/encoding';
-import { ed25519Sign } from '../crypto/ed25519';
-import type { Manifest, PrivateKeyJson, SignedEnvelope } from '../types';
-import { MANIFEST_PAYLOAD_TYPE, pae } from './envelope';
-import { parseManifestPayload } from './schema';
+import { bytesToBase64, utf8Encode } from '../crypto/encoding.js';
+import { ed25519Sign } from '../crypto/ed25519.js';
+import type { Manifest, PrivateKeyJson, SignedEnvelope } from '../types.js';
+import { MANIFEST_PAYLOAD_TYPE, pae } from './envelope.js';
+import { parseManifestPayload } from './schema.js';
 
 /**
  * Returns the `manifest.json` bytes for `manifest`, signed by each key (several keys let a

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { BatonError, type BatonErrorCode } from '../errors';
-import { bytesToBase64, utf8Decode, utf8Encode } from '../crypto/encoding';
-import { generateKeyPair } from '../crypto/ed25519';
-import { sampleManifest, sampleRelease, SAMPLE_NOW } from '../testing/sample-manifest';
-import type { Manifest, PrivateKeyJson, PublicKeyJson } from '../types';
-import { MAX_ENVELOPE_BYTES } from './envelope';
-import { signEnvelope, signManifest } from './sign';
-import { verifyManifest, type VerifyOptions } from './verify';
+import { BatonError, type BatonErrorCode } from '../errors.js';
+import { bytesToBase64, utf8Decode, utf8Encode } from '../crypto/encoding.js';
+import { generateKeyPair } from '../crypto/ed25519.js';
+import { sampleManifest, sampleRelease, SAMPLE_NOW } from '../testing/sample-manifest.js';
+import type { Manifest, PrivateKeyJson, PublicKeyJson } from '../types.js';
+import { MAX_ENVELOPE_BYTES } from './envelope.js';
+import { signEnvelope, signManifest } from './sign.js';
+import { verifyManifest, type VerifyOptions } from './verify.js';
 
 let key: { publicKey: PublicKeyJson; privateKey: PrivateKeyJson };
 let other: { publicKey: PublicKeyJson; privateKey: PrivateKeyJson };
@@ -199,8 +199,8 @@ describe('Ed25519 without WebCrypto support (the @noble/ed25519 fallback)', () =
       throw new Error('unexpected importKey in this test');
     });
     try {
-      const fresh = await import('./verify');
-      const freshEd = await import('../crypto/ed25519');
+      const fresh = await import('./verify.js');
+      const freshEd = await import('../crypto/ed25519.js');
       expect(await freshEd.hasNativeEd25519()).toBe(false);
       await expect(fresh.verifyManifest(bytes, opts())).resolves.toBeDefined();
       const tampered = editEnvelope(bytes, (e) => {
@@ -210,7 +210,7 @@ describe('Ed25519 without WebCrypto support (the @noble/ed25519 fallback)', () =
       await expect(fresh.verifyManifest(tampered, opts())).rejects.toMatchObject({ code: 'signature-invalid' });
       // And it signs: a key pair made and used entirely by the fallback round-trips.
       const pair = await freshEd.generateKeyPair();
-      const signed = await (await import('./sign')).signManifest(sampleManifest(), [pair.privateKey]);
+      const signed = await (await import('./sign.js')).signManifest(sampleManifest(), [pair.privateKey]);
       await expect(fresh.verifyManifest(signed, opts({ publicKeys: [pair.publicKey] }))).resolves.toBeDefined();
     } finally {
       importKey.mockRestore();

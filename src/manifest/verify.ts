@@ -3,13 +3,13 @@
  * manifest one of them accepts, every one accepts. Order follows TUF: check signatures over the
  * raw bytes before parsing what they cover, then freshness (expiry), then anti-rollback.
  */
-import { BatonError } from '../errors';
-import { base64ToBytes } from '../crypto/encoding';
-import { ed25519Verify, parsePublicKey } from '../crypto/ed25519';
-import { sha256Hex } from '../crypto/sha256';
-import type { Manifest, PublicKeyJson } from '../types';
-import { openEnvelope, pae, type OpenedEnvelope } from './envelope';
-import { parseManifestPayload } from './schema';
+import { BatonError } from '../errors.js';
+import { base64ToBytes } from '../crypto/encoding.js';
+import { ed25519Verify, parsePublicKey } from '../crypto/ed25519.js';
+import { sha256Hex } from '../crypto/sha256.js';
+import type { Manifest, PublicKeyJson } from '../types.js';
+import { openEnvelope, pae, type OpenedEnvelope } from './envelope.js';
+import { parseManifestPayload } from './schema.js';
 
 /** What a device remembers of the newest manifest it accepted (persisted by the caller). */
 export interface AcceptedManifest {

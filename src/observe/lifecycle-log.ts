@@ -3,9 +3,9 @@
  * thing whoever reads it (the dashboard, an exporter, a support ticket). Download progress is
  * reduced to its steps (started, verifying); everything else is one entry per event.
  */
-import type { BatonError } from '../errors';
-import type { RuntimeEvents } from '../runtime/api';
-import type { LogEntry } from './event-log';
+import type { BatonError } from '../errors.js';
+import type { RuntimeEvents } from '../runtime/api.js';
+import type { LogEntry } from './event-log.js';
 
 type Entry = Omit<LogEntry, 'seq' | 'at'>;
 

@@ -4,9 +4,9 @@
  * agreement; per download, bytes and chunks fetched and reused. Recording a request is O(1) and
  * allocation-free in the steady state (the last row is cached).
  */
-import type { DownloadProgress } from '../download/download-release';
-import type { ExecutionProvider, VersionId } from '../types';
-import { LogHistogram, type HistogramSummary } from './histogram';
+import type { DownloadProgress } from '../download/download-release.js';
+import type { ExecutionProvider, VersionId } from '../types.js';
+import { LogHistogram, type HistogramSummary } from './histogram.js';
 
 export interface VersionMetrics {
   readonly version: VersionId;

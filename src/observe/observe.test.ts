@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BatonError } from '../errors';
-import { createDriftMonitor, DRIFT_SEGMENTS, MIN_DRIFT_VALUES, profileTensor, psi, SEGMENT_VALUES } from './drift';
-import { EventLog, parseLogEntries } from './event-log';
-import { LogHistogram, RELATIVE_ACCURACY } from './histogram';
-import { createLifecycleMapper } from './lifecycle-log';
-import { createMetricsRecorder } from './metrics';
-import { uniform } from '../testing/models-reference';
+import { BatonError } from '../errors.js';
+import { createDriftMonitor, DRIFT_SEGMENTS, MIN_DRIFT_VALUES, profileTensor, psi, SEGMENT_VALUES } from './drift.js';
+import { EventLog, parseLogEntries } from './event-log.js';
+import { LogHistogram, RELATIVE_ACCURACY } from './histogram.js';
+import { createLifecycleMapper } from './lifecycle-log.js';
+import { createMetricsRecorder } from './metrics.js';
+import { uniform } from '../testing/models-reference.js';
 
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RuntimeMetrics } from '../runtime/api';
-import { LogHistogram } from './histogram';
-import { otlpExporter, type TelemetryBatch } from './telemetry';
+import type { RuntimeMetrics } from '../runtime/api.js';
+import { LogHistogram } from './histogram.js';
+import { otlpExporter, type TelemetryBatch } from './telemetry.js';
 
 const latency = (() => {
   const h = new LogHistogram();

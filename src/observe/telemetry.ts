@@ -10,10 +10,10 @@
  * a bounded queue: what cannot be sent is retried with the next batch, and what overflows the
  * queue is dropped and counted.
  */
-import type { RuntimeMetrics } from '../runtime/api';
-import type { LogEntry } from './event-log';
-import type { HistogramSummary } from './histogram';
-import type { VersionMetrics } from './metrics';
+import type { RuntimeMetrics } from '../runtime/api.js';
+import type { LogEntry } from './event-log.js';
+import type { HistogramSummary } from './histogram.js';
+import type { VersionMetrics } from './metrics.js';
 
 export interface TelemetryBatch {
   readonly model: string;

@@ -1,6 +1,6 @@
 /** Splits a model file into fixed-size, content-addressed chunks (the unit of download and dedup). */
-import { sha256Hex } from '../crypto/sha256';
-import type { ChunkRef } from '../types';
+import { sha256Hex } from '../crypto/sha256.js';
+import type { ChunkRef } from '../types.js';
 
 /** 4 MiB: big enough that per-request overhead vanishes, small enough to retry cheaply. */
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;

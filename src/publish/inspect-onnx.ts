@@ -3,8 +3,8 @@
  * names, types and shapes, and the operator sets it imports. Node-side (the CLI) only.
  */
 import onnxProto from 'onnx-proto';
-import { BatonError } from '../errors';
-import type { OpsetImport, TensorElementType, TensorSpec } from '../types';
+import { BatonError } from '../errors.js';
+import type { OpsetImport, TensorElementType, TensorSpec } from '../types.js';
 
 const { onnx } = onnxProto;
 

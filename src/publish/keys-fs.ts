@@ -1,9 +1,9 @@
 /** Reading and writing the key files `baton keygen` produces. */
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKeyPair, parsePublicKey } from '../crypto/ed25519';
-import type { PrivateKeyJson, PublicKeyJson } from '../types';
-import { writeAtomic } from './registry-fs';
+import { generateKeyPair, parsePublicKey } from '../crypto/ed25519.js';
+import type { PrivateKeyJson, PublicKeyJson } from '../types.js';
+import { writeAtomic } from './registry-fs.js';
 
 export const PRIVATE_KEY_FILE = 'baton-private.json';
 export const PUBLIC_KEY_FILE = 'baton-public.json';

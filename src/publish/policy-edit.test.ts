@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifestPayload } from '../manifest/schema';
-import { sampleManifest, sampleRelease } from '../testing/sample-manifest';
-import type { Manifest } from '../types';
-import { addRelease, kill, pin, PolicyError, promote, resign, rollbackTo, setHealth, setRolloutPercent, setStages, unpin } from './policy-edit';
+import { parseManifestPayload } from '../manifest/schema.js';
+import { sampleManifest, sampleRelease } from '../testing/sample-manifest.js';
+import type { Manifest } from '../types.js';
+import { addRelease, kill, pin, PolicyError, promote, resign, rollbackTo, setHealth, setRolloutPercent, setStages, unpin } from './policy-edit.js';
 
 /** Every edit must leave a manifest a device would accept. */
 const valid = (m: Manifest) => parseManifestPayload(resign(m, Date.parse('2026-01-02T00:00:00Z')));

@@ -3,8 +3,8 @@
  * `promote`, `rollback`, `kill` and `pin` mean, separated from files and signing so every
  * rule is unit-testable. Each returns a new manifest; {@link resign} then bumps the sequence.
  */
-import { FORMAT_VERSION, LIMITS } from '../manifest/schema';
-import type { AbArm, HealthPolicy, Manifest, Release, RolloutPolicy, RolloutStage, ShadowPolicy, VersionId } from '../types';
+import { FORMAT_VERSION, LIMITS } from '../manifest/schema.js';
+import type { AbArm, HealthPolicy, Manifest, Release, RolloutPolicy, RolloutStage, ShadowPolicy, VersionId } from '../types.js';
 
 /** An edit the policy does not allow; the CLI reports it as a usage error. */
 export class PolicyError extends Error {

@@ -7,9 +7,9 @@
  * samples.json: `{ "inputs": [ { "<input name>": { "type": "float32", "dims": [1, 4], "data": [ … ] }, … }, … ] }`
  */
 import { readFile } from 'node:fs/promises';
-import { BatonError } from '../errors';
-import { profileTensor } from '../observe/drift';
-import type { ReleaseProfile, TensorSpec } from '../types';
+import { BatonError } from '../errors.js';
+import { profileTensor } from '../observe/drift.js';
+import type { ReleaseProfile, TensorSpec } from '../types.js';
 
 type SampleTensor = { type: string; dims: number[]; data: number[] };
 

@@ -4,15 +4,15 @@
  * only its changed chunks; the manifest is replaced last, so readers see all or nothing.
  */
 import { readFile } from 'node:fs/promises';
-import { openEnvelope, type OpenedEnvelope } from '../manifest/envelope';
-import { signManifest } from '../manifest/sign';
-import { checkSignatures, parsePayloadJson } from '../manifest/verify';
-import { parseManifestPayload } from '../manifest/schema';
-import type { ExecutionProvider, Manifest, PrivateKeyJson, PublicKeyJson, Release, ShadowPolicy } from '../types';
-import { chunkBytes, DEFAULT_CHUNK_SIZE } from './chunk';
-import { defaultOrtRange, inspectOnnx } from './inspect-onnx';
-import { addRelease, PolicyError, resign } from './policy-edit';
-import { computeProfile, readSamples } from './profile';
+import { openEnvelope, type OpenedEnvelope } from '../manifest/envelope.js';
+import { signManifest } from '../manifest/sign.js';
+import { checkSignatures, parsePayloadJson } from '../manifest/verify.js';
+import { parseManifestPayload } from '../manifest/schema.js';
+import type { ExecutionProvider, Manifest, PrivateKeyJson, PublicKeyJson, Release, ShadowPolicy } from '../types.js';
+import { chunkBytes, DEFAULT_CHUNK_SIZE } from './chunk.js';
+import { defaultOrtRange, inspectOnnx } from './inspect-onnx.js';
+import { addRelease, PolicyError, resign } from './policy-edit.js';
+import { computeProfile, readSamples } from './profile.js';
 import {
   chunkPath,
   readManifestBytes,
@@ -22,7 +22,7 @@ import {
   writeAtomic,
   writeManifest,
   type RegistryPaths,
-} from './registry-fs';
+} from './registry-fs.js';
 
 export interface PublishOptions {
   readonly modelPath: string;

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BatonError, type BatonErrorCode } from '../errors';
-import { verifyManifest } from '../manifest/verify';
-import type { Manifest, PublicKeyJson } from '../types';
-import { chunkPath, readManifestBytes, registryPaths } from './registry-fs';
+import { BatonError, type BatonErrorCode } from '../errors.js';
+import { verifyManifest } from '../manifest/verify.js';
+import type { Manifest, PublicKeyJson } from '../types.js';
+import { chunkPath, readManifestBytes, registryPaths } from './registry-fs.js';
 
 export interface RegistryProblem {
   readonly code: BatonErrorCode;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_ROLLOUT, MAX_DECISIONS, reduce, type RolloutEvent, type RolloutState } from './reduce';
+import { INITIAL_ROLLOUT, MAX_DECISIONS, reduce, type RolloutEvent, type RolloutState } from './reduce.js';
 
 const run = (events: readonly RolloutEvent[], from: RolloutState = INITIAL_ROLLOUT) => events.reduce(reduce, from);
 const switched = (to: string, from?: string, stable = '1', at = 1000): RolloutEvent => ({ type: 'switched', to, ...(from ? { from } : {}), stable, at });

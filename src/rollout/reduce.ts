@@ -11,7 +11,7 @@
  *   trial  ──rolled-back──▶ steady (the runtime quarantines it and switches back)
  *   trial  ──switched to another version──▶ steady or a new trial (killed, pinned, superseded)
  */
-import type { VersionId } from '../types';
+import type { VersionId } from '../types.js';
 
 export interface TrialState {
   readonly version: VersionId;

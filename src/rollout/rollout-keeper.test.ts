@@ -1,11 +1,11 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHealthMonitor } from '../health/monitor';
-import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import { openBatonDb } from '../store/db';
-import { INITIAL_ROLLOUT } from './reduce';
-import { createRolloutKeeper } from './rollout-keeper';
-import { loadRolloutRecord, loadRolloutState, parseRolloutRecord, rolloutKey, saveRolloutRecord, type RolloutRecord } from './rollout-record';
+import { createHealthMonitor } from '../health/monitor.js';
+import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { openBatonDb } from '../store/db.js';
+import { INITIAL_ROLLOUT } from './reduce.js';
+import { createRolloutKeeper } from './rollout-keeper.js';
+import { loadRolloutRecord, loadRolloutState, parseRolloutRecord, rolloutKey, saveRolloutRecord, type RolloutRecord } from './rollout-record.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -4,9 +4,9 @@
  * most once per `throttleMs` for the per-request counters, so the hot path never waits on
  * IndexedDB.
  */
-import { createThrottledSave } from '../store/throttled-save';
-import { reduce, type RolloutEvent, type RolloutState } from './reduce';
-import type { OutcomeTuple, RolloutRecord } from './rollout-record';
+import { createThrottledSave } from '../store/throttled-save.js';
+import { reduce, type RolloutEvent, type RolloutState } from './reduce.js';
+import type { OutcomeTuple, RolloutRecord } from './rollout-record.js';
 
 export interface RolloutKeeperDeps {
   readonly initial: RolloutState;

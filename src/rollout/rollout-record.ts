@@ -6,8 +6,8 @@
  * page will serve. Read back through a schema: an older or damaged record is dropped, never trusted.
  */
 import * as z from 'zod/mini';
-import type { BatonDb } from '../store/db';
-import { INITIAL_ROLLOUT, MAX_DECISIONS, type RolloutState } from './reduce';
+import type { BatonDb } from '../store/db.js';
+import { INITIAL_ROLLOUT, MAX_DECISIONS, type RolloutState } from './reduce.js';
 
 /** One request outcome: [ok 1/0, latency ms, finished at (epoch ms)]. */
 export type OutcomeTuple = readonly [number, number, number];

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CandidatePolicy } from '../types';
-import { createStageWatch } from './stage-watch';
+import type { CandidatePolicy } from '../types.js';
+import { createStageWatch } from './stage-watch.js';
 
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 const candidate: CandidatePolicy = {

@@ -3,8 +3,8 @@
  * time-based stage starts (a timer to the next one), or a stage's healthy-run count is reached.
  * Either way the owner re-checks and re-routes; the router then computes the stage again.
  */
-import { nextStageAt } from '../router/schedule';
-import type { CandidatePolicy, VersionId } from '../types';
+import { nextStageAt } from '../router/schedule.js';
+import type { CandidatePolicy, VersionId } from '../types.js';
 
 export interface StageWatch {
   /** Re-arms the timer for the next time-based stage of `candidate` (none: disarms). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUCKETS, deviceBucket, inRollout, newDeviceId } from './bucket';
+import { BUCKETS, deviceBucket, inRollout, newDeviceId } from './bucket.js';
 
 describe('deviceBucket', () => {
   it('is stable for a device and salt, in range, and independent across salts', async () => {

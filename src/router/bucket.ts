@@ -4,7 +4,7 @@
  * bucket < p × 100, so raising p never removes a device, and a new salt per release keeps a
  * device that is always first in line from being the guinea pig of every release.
  */
-import { bytesToHex } from '../crypto/encoding';
+import { bytesToHex } from '../crypto/encoding.js';
 
 export const BUCKETS = 10_000;
 

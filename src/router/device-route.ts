@@ -1,8 +1,8 @@
 /** `route` for one device: computes its buckets for the policy's salts, then decides. */
-import type { RolloutPolicy } from '../types';
-import { deviceBucket } from './bucket';
-import { route, type Route, type RouteInput } from './route';
-import { currentPercent } from './schedule';
+import type { RolloutPolicy } from '../types.js';
+import { deviceBucket } from './bucket.js';
+import { route, type Route, type RouteInput } from './route.js';
+import { currentPercent } from './schedule.js';
 
 export interface DeviceRoute extends Route {
   /** This device's bucket for the candidate's salt, and the candidate's percentage in force. */

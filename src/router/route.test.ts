@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import type { RolloutPolicy } from '../types';
-import { route } from './route';
+import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import type { RolloutPolicy } from '../types.js';
+import { route } from './route.js';
 
 const policy = (p: Partial<RolloutPolicy> = {}): RolloutPolicy => ({ stable: '1', killed: [], health: DEFAULT_HEALTH, ...p });
 const none = new Set<string>();

@@ -4,9 +4,9 @@
  * The rollout engine extends this; the updater and the runtime both call it, so what is
  * downloaded and what is served can never disagree.
  */
-import type { AbArm, AbPolicy, RolloutPolicy, VersionId } from '../types';
-import { BUCKETS, inRollout } from './bucket';
-import { currentPercent } from './schedule';
+import type { AbArm, AbPolicy, RolloutPolicy, VersionId } from '../types.js';
+import { BUCKETS, inRollout } from './bucket.js';
+import { currentPercent } from './schedule.js';
 
 export interface RouteInput {
   readonly policy: RolloutPolicy;

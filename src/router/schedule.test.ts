@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CandidatePolicy } from '../types';
-import { currentPercent, nextStageAt } from './schedule';
+import type { CandidatePolicy } from '../types.js';
+import { currentPercent, nextStageAt } from './schedule.js';
 
 const t = (iso: string) => Date.parse(iso);
 const candidate: CandidatePolicy = {

@@ -4,7 +4,7 @@
  * Computed on the device from the signed policy and its clock, so no server has to push a
  * policy change at every step; the highest stage whose conditions hold is in force.
  */
-import type { CandidatePolicy } from '../types';
+import type { CandidatePolicy } from '../types.js';
 
 export interface ScheduleInput {
   readonly now: number;

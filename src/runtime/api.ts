@@ -1,15 +1,15 @@
 /** The runtime's public surface: what `createRuntime` returns and the events it emits. */
 import type { Tensor } from 'onnxruntime-common';
-import type { BatonError, BatonErrorWire } from '../errors';
-import type { DownloadProgress } from '../download/download-release';
-import type { DriftMetrics, DriftSignal } from '../observe/drift';
-import type { LogEntry } from '../observe/event-log';
-import type { RecorderMetrics } from '../observe/metrics';
-import type { TelemetryStats } from '../observe/telemetry';
-import type { RolloutState, TrialState } from '../rollout/reduce';
-import type { ExecutionProvider, VersionId } from '../types';
-import type { CheckResult, ModelStatus } from '../update/messages';
-import type { Feeds, WorkerInfo } from '../worker/protocol';
+import type { BatonError, BatonErrorWire } from '../errors.js';
+import type { DownloadProgress } from '../download/download-release.js';
+import type { DriftMetrics, DriftSignal } from '../observe/drift.js';
+import type { LogEntry } from '../observe/event-log.js';
+import type { RecorderMetrics } from '../observe/metrics.js';
+import type { TelemetryStats } from '../observe/telemetry.js';
+import type { RolloutState, TrialState } from '../rollout/reduce.js';
+import type { ExecutionProvider, VersionId } from '../types.js';
+import type { CheckResult, ModelStatus } from '../update/messages.js';
+import type { Feeds, WorkerInfo } from '../worker/protocol.js';
 
 export interface RunOutput {
   /** onnxruntime tensors by output name. */
@@ -22,7 +22,7 @@ export interface RunOutput {
   readonly arm?: string;
 }
 
-// A type alias, not an interface: mitt needs an index-signature-compatible record.
+// A type alias, not an interface: the emitter needs an index-signature-compatible record.
 export type RuntimeEvents = {
   progress: DownloadProgress & { readonly model: string };
   'manifest-accepted': { readonly sequence: number; readonly unchanged: boolean };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from './config';
+import { resolveConfig } from './config.js';
 
 const key = { keyid: 'a'.repeat(64), alg: 'ed25519' as const, publicKey: 'AAAA' };
 

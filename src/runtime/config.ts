@@ -1,10 +1,10 @@
 /** The runtime's configuration: one frozen object, documented defaults. */
-import { BatonError } from '../errors';
-import type { ExecutionProvider, PublicKeyJson, Release } from '../types';
-import type { DownloadSettings, ModelInterface } from '../update/config';
-import type { Feeds } from '../worker/protocol';
-import type { CreateWorker, WorkerTimeouts } from '../worker/worker-client';
-import type { TelemetryExporter } from '../observe/telemetry';
+import { BatonError } from '../errors.js';
+import type { ExecutionProvider, PublicKeyJson, Release } from '../types.js';
+import type { DownloadSettings, ModelInterface } from '../update/config.js';
+import type { Feeds } from '../worker/protocol.js';
+import type { CreateWorker, WorkerTimeouts } from '../worker/worker-client.js';
+import type { TelemetryExporter } from '../observe/telemetry.js';
 
 export interface RuntimeConfig {
   /** The model's name in the registry. */

@@ -4,15 +4,15 @@
  * tensor). Nothing here is on the request's critical path except O(1) counters; summaries,
  * persistence and export run on timers.
  */
-import { createDriftMonitor, DEFAULT_DRIFT_THRESHOLD, type DriftMonitor, type DriftSignal } from '../observe/drift';
-import { EventLog, parseLogEntries, type LogEntry } from '../observe/event-log';
-import { createLifecycleMapper } from '../observe/lifecycle-log';
-import { createMetricsRecorder } from '../observe/metrics';
-import type { TelemetryExporter } from '../observe/telemetry';
-import { createThrottledSave } from '../store/throttled-save';
-import type { ExecutionProvider, Release, VersionId } from '../types';
-import type { Feeds } from '../worker/protocol';
-import type { RuntimeEvents, RuntimeMetrics } from './api';
+import { createDriftMonitor, DEFAULT_DRIFT_THRESHOLD, type DriftMonitor, type DriftSignal } from '../observe/drift.js';
+import { EventLog, parseLogEntries, type LogEntry } from '../observe/event-log.js';
+import { createLifecycleMapper } from '../observe/lifecycle-log.js';
+import { createMetricsRecorder } from '../observe/metrics.js';
+import type { TelemetryExporter } from '../observe/telemetry.js';
+import { createThrottledSave } from '../store/throttled-save.js';
+import type { ExecutionProvider, Release, VersionId } from '../types.js';
+import type { Feeds } from '../worker/protocol.js';
+import type { RuntimeEvents, RuntimeMetrics } from './api.js';
 
 export interface ObservabilityDeps {
   readonly model: string;

@@ -4,31 +4,31 @@
  * reads the live slot once, synchronously: a switch is one assignment between two requests, so a
  * request already running finishes on the old session and the next one starts on the new.
  */
-import mitt from 'mitt';
 import { Tensor } from 'onnxruntime-common';
-import { BatonError, isBatonError } from '../errors';
-import { createHealthMonitor, JUDGE_EVERY, outputsFinite } from '../health/monitor';
-import type { Verdict } from '../health/verdict';
-import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import { INITIAL_ROLLOUT } from '../rollout/reduce';
-import { createRolloutKeeper } from '../rollout/rollout-keeper';
-import { parseRolloutRecord, rolloutKey } from '../rollout/rollout-record';
-import { inRollout } from '../router/bucket';
-import { routeDevice } from '../router/device-route';
-import { createStageWatch } from '../rollout/stage-watch';
-import type { Release, VersionId } from '../types';
-import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages';
-import { createPageUpdateClient } from '../update/page-client';
-import { connectServiceWorker, type UpdateClient } from '../update/sw-client';
-import type { Feeds, WorkerInit } from '../worker/protocol';
-import { startInferenceWorker } from '../worker/worker-client';
-import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config';
-import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api';
-import { loadSlot, type Slot } from './slot';
-import { createShadowRunner } from './shadow';
-import { createObservability, type Observability } from './observability';
-import { relayUpdateEvent } from './update-events';
-import { createWorkerPool } from './worker-pool';
+import { BatonError, isBatonError } from '../errors.js';
+import { createHealthMonitor, JUDGE_EVERY, outputsFinite } from '../health/monitor.js';
+import type { Verdict } from '../health/verdict.js';
+import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
+import { createRolloutKeeper } from '../rollout/rollout-keeper.js';
+import { parseRolloutRecord, rolloutKey } from '../rollout/rollout-record.js';
+import { inRollout } from '../router/bucket.js';
+import { routeDevice } from '../router/device-route.js';
+import { createStageWatch } from '../rollout/stage-watch.js';
+import type { Release, VersionId } from '../types.js';
+import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages.js';
+import { createPageUpdateClient } from '../update/page-client.js';
+import { connectServiceWorker, type UpdateClient } from '../update/sw-client.js';
+import type { Feeds, WorkerInit } from '../worker/protocol.js';
+import { startInferenceWorker } from '../worker/worker-client.js';
+import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config.js';
+import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api.js';
+import { loadSlot, type Slot } from './slot.js';
+import { createShadowRunner } from './shadow.js';
+import { createObservability, type Observability } from './observability.js';
+import { relayUpdateEvent } from './update-events.js';
+import { createWorkerPool } from './worker-pool.js';
+import { createEmitter } from './emitter.js';
 
 /** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
 const COLD_START_STANDBY_DELAY_MS = 1000;
@@ -54,7 +54,7 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
 }
 
 async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime> {
-  const emitter = mitt<RuntimeEvents>();
+  const emitter = createEmitter<RuntimeEvents>();
   /** Every event is logged (and exported) as well as emitted, once the log is open. */
   let obs: Observability | undefined;
   const emit = <K extends keyof RuntimeEvents>(type: K, event: RuntimeEvents[K]) => {
@@ -436,18 +436,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         ...(lastError ? { lastError: lastError.toWire() } : {}),
       };
     },
-    on(type, handler) {
-      // A throwing handler must not break the runtime's own flow.
-      const safe = (event: (typeof handler extends (e: infer E) => void ? E : never)) => {
-        try {
-          handler(event);
-        } catch (e) {
-          console.error(`baton: a "${String(type)}" handler threw`, e);
-        }
-      };
-      emitter.on(type, safe);
-      return () => emitter.off(type, safe);
-    },
+    on: (type, handler) => emitter.on(type, handler),
     async checkForUpdate(): Promise<CheckResult> {
       const result = await source.check(cfg.model);
       await reconcile();
@@ -487,7 +476,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
       workers.dispose();
       await obs!.dispose();
       source.close();
-      emitter.all.clear();
+      emitter.clear();
     },
     __debug: {
       crashWorker: () => live?.worker.crash() ?? Promise.resolve(),

@@ -3,12 +3,12 @@
  * requests. Its answers are compared with the live ones and never returned; the health monitor
  * rejects it when it agrees too rarely. The live request never waits for it.
  */
-import { copyFeeds, outputsAgree } from '../health/compare';
-import type { HealthMonitor } from '../health/monitor';
-import type { Verdict } from '../health/verdict';
-import type { HealthPolicy, Release, ShadowPolicy, VersionId } from '../types';
-import type { Feeds } from '../worker/protocol';
-import type { Slot } from './slot';
+import { copyFeeds, outputsAgree } from '../health/compare.js';
+import type { HealthMonitor } from '../health/monitor.js';
+import type { Verdict } from '../health/verdict.js';
+import type { HealthPolicy, Release, ShadowPolicy, VersionId } from '../types.js';
+import type { Feeds } from '../worker/protocol.js';
+import type { Slot } from './slot.js';
 
 export interface ShadowRunner {
   /** Shadows `release` under `policy` from now on (undefined: no shadow). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BatonError } from '../errors';
-import { sampleRelease } from '../testing/sample-manifest';
-import type { Feeds, RunResult } from '../worker/protocol';
-import type { InferenceWorker } from '../worker/worker-client';
-import { loadSlot } from './slot';
+import { BatonError } from '../errors.js';
+import { sampleRelease } from '../testing/sample-manifest.js';
+import type { Feeds, RunResult } from '../worker/protocol.js';
+import type { InferenceWorker } from '../worker/worker-client.js';
+import { loadSlot } from './slot.js';
 
 /** A worker whose runs finish when the test says so, recording what happened to it. */
 function fakeWorker(opts: { failLoad?: BatonError } = {}) {

@@ -3,9 +3,9 @@
  * it. Retiring a slot waits for those requests to finish (they were routed here before the
  * switch and must complete here), then releases the session and terminates the worker.
  */
-import type { Release, VersionId } from '../types';
-import type { Feeds, LoadResult, RunResult, WorkerInit } from '../worker/protocol';
-import { startInferenceWorker, type CreateWorker, type InferenceWorker, type WorkerTimeouts } from '../worker/worker-client';
+import type { Release, VersionId } from '../types.js';
+import type { Feeds, LoadResult, RunResult, WorkerInit } from '../worker/protocol.js';
+import { startInferenceWorker, type CreateWorker, type InferenceWorker, type WorkerTimeouts } from '../worker/worker-client.js';
 
 export interface Slot {
   readonly version: VersionId;

@@ -2,9 +2,9 @@
  * What the runtime does with the update pipeline's broadcast events (service worker or page):
  * re-emits them as runtime events, and re-routes when what the device holds or may serve changed.
  */
-import { BatonError } from '../errors';
-import type { UpdateEvent } from '../update/messages';
-import type { RuntimeEvents } from './api';
+import { BatonError } from '../errors.js';
+import type { UpdateEvent } from '../update/messages.js';
+import type { RuntimeEvents } from './api.js';
 
 export function relayUpdateEvent(e: UpdateEvent, emit: <K extends keyof RuntimeEvents>(type: K, event: RuntimeEvents[K]) => void, reconcile: () => void): void {
   switch (e.type) {

@@ -5,8 +5,8 @@
  * update only creates and warms a session instead of compiling wasm on the cores the live
  * version serves from. The standby is replaced some time after each switch, away from the swap.
  */
-import type { WorkerInfo } from '../worker/protocol';
-import type { InferenceWorker } from '../worker/worker-client';
+import type { WorkerInfo } from '../worker/protocol.js';
+import type { InferenceWorker } from '../worker/worker-client.js';
 
 export interface WorkerPool {
   /** What the first worker found: provider, threads, onnxruntime-web version. */

@@ -4,8 +4,8 @@
  * takes 40/90 ms as Blobs against 280–510/300 ms through Cache Storage (docs: shared PLATFORM).
  * Only bytes that already passed their hash check are ever put here.
  */
-import type { BatonDb } from './db';
-import { storageOp } from './storage-errors';
+import type { BatonDb } from './db.js';
+import { storageOp } from './storage-errors.js';
 
 export interface ChunkStore {
   /** The subset of `sha256s` not stored yet. */

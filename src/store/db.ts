@@ -4,10 +4,10 @@
  * share one schema and one upgrade path.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { BatonErrorWire } from '../errors';
-import type { AcceptedManifest } from '../manifest/verify';
-import type { Release, VersionId } from '../types';
-import type { ModelConfig } from '../update/config';
+import type { BatonErrorWire } from '../errors.js';
+import type { AcceptedManifest } from '../manifest/verify.js';
+import type { Release, VersionId } from '../types.js';
+import type { ModelConfig } from '../update/config.js';
 
 /**
  * downloading → verified → ready; failed (with the error) can be retried by the next check;

@@ -3,10 +3,10 @@
  * for rollback, and the versions the current policy wants here), and deletes the rest. Records of
  * failed and quarantined versions stay — they are tiny and quarantine must outlive the bytes.
  */
-import type { VersionId } from '../types';
-import type { ChunkStore } from './chunks';
-import type { BatonDb } from './db';
-import { storageOp } from './storage-errors';
+import type { VersionId } from '../types.js';
+import type { ChunkStore } from './chunks.js';
+import type { BatonDb } from './db.js';
+import { storageOp } from './storage-errors.js';
 
 export interface GcResult {
   readonly chunks: number;

@@ -1,5 +1,5 @@
 /** Room for a download, checked before it starts: failing up front beats failing at 90 %. */
-import { BatonError } from '../errors';
+import { BatonError } from '../errors.js';
 
 export type StorageEstimator = () => Promise<{ usage?: number; quota?: number }>;
 

@@ -1,10 +1,10 @@
 /** Reads a ready version back out of storage; anything not `ready` is unavailable, never partial. */
-import { BatonError } from '../errors';
-import { assemble } from '../download/download-release';
-import type { VersionId } from '../types';
-import { idbChunkStore } from './chunks';
-import type { BatonDb } from './db';
-import { getModel, getVersion } from './versions';
+import { BatonError } from '../errors.js';
+import { assemble } from '../download/download-release.js';
+import type { VersionId } from '../types.js';
+import { idbChunkStore } from './chunks.js';
+import type { BatonDb } from './db.js';
+import { getModel, getVersion } from './versions.js';
 
 /** The file of `version` (default: the model's active version) as a Blob of its stored chunks. */
 export async function readReadyModel(db: BatonDb, model: string, version?: VersionId): Promise<{ version: VersionId; blob: Blob }> {

@@ -1,5 +1,5 @@
 /** Maps what IndexedDB throws to Baton's codes: quota is a state the app handles, the rest a failure. */
-import { BatonError } from '../errors';
+import { BatonError } from '../errors.js';
 
 export function isQuotaError(e: unknown): boolean {
   const name = (e as { name?: unknown } | null)?.name;

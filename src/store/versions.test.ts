@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sampleRelease } from '../testing/sample-manifest';
-import { openBatonDb, type BatonDb } from './db';
-import { activate, getModel, getVersion, markReady, quarantine, setVersionState } from './versions';
+import { sampleRelease } from '../testing/sample-manifest.js';
+import { openBatonDb, type BatonDb } from './db.js';
+import { activate, getModel, getVersion, markReady, quarantine, setVersionState } from './versions.js';
 
 let db: BatonDb;
 let n = 0;

@@ -3,10 +3,10 @@
  * together (a version becoming ready and, on a first install, active) happens in one IndexedDB
  * transaction with no network or hashing awaited inside it, so it cannot auto-commit half-way.
  */
-import { BatonError, type BatonErrorWire } from '../errors';
-import type { Release, VersionId } from '../types';
-import type { BatonDb, ModelRecord, VersionRecord, VersionState } from './db';
-import { storageOp } from './storage-errors';
+import { BatonError, type BatonErrorWire } from '../errors.js';
+import type { Release, VersionId } from '../types.js';
+import type { BatonDb, ModelRecord, VersionRecord, VersionState } from './db.js';
+import { storageOp } from './storage-errors.js';
 
 export async function getModel(db: BatonDb, model: string): Promise<ModelRecord> {
   return (await db.get('models', model)) ?? { model };

@@ -1,6 +1,6 @@
 /** The update claims hold on records that bear them out and fail, saying why, on records that do not. */
 import { describe, expect, it } from 'vitest';
-import { expect as pwExpect } from './matchers';
+import { expect as pwExpect } from './matchers.js';
 import {
   assertNoFailedRequests,
   assertRolledBackWithin,
@@ -10,7 +10,7 @@ import {
   checkSwitchedOnce,
   ClaimError,
   type RequestOutcome,
-} from './assertions';
+} from './assertions.js';
 
 /** Records from a compact script: '1' served by v1, '2' by v2, 'x' failed (code run-failed), 10 ms apart. */
 function records(script: string, start = 1_000): RequestOutcome[] {

@@ -7,7 +7,7 @@
  * Records are ordered by `at` (ties keep their given order). A failed request carries no version:
  * the runtime does not say which version failed, so claims place it by its position.
  */
-import type { RunRecord } from './expose';
+import type { RunRecord } from './expose.js';
 
 /** The part of a {@link RunRecord} the claims read: any request log with these fields works. */
 export type RequestOutcome = Pick<RunRecord, 'at' | 'ok'> & Partial<Pick<RunRecord, 'version' | 'code' | 'i'>>;

@@ -4,11 +4,11 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { deviceBucket, inRollout } from '../router/bucket';
-import { openBatonDb, type BatonDb } from '../store/db';
-import { createUpdater } from '../update/updater';
-import { DEVICE_ID_KEY, findDeviceId, seedDeviceId } from './device';
-import { sampleManifest } from './sample-manifest';
+import { deviceBucket, inRollout } from '../router/bucket.js';
+import { openBatonDb, type BatonDb } from '../store/db.js';
+import { createUpdater } from '../update/updater.js';
+import { DEVICE_ID_KEY, findDeviceId, seedDeviceId } from './device.js';
+import { sampleManifest } from './sample-manifest.js';
 
 let n = 0;
 const freshName = () => `seed-test-${++n}`;

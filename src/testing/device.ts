@@ -7,10 +7,10 @@
  * rollout without the app's cooperation.
  */
 import type { BrowserContext, Page } from '@playwright/test';
-import { routeDevice } from '../router/device-route';
-import type { Route } from '../router/route';
-import { DB_NAME } from '../store/db';
-import type { RolloutPolicy } from '../types';
+import { routeDevice } from '../router/device-route.js';
+import type { Route } from '../router/route.js';
+import { DB_NAME } from '../store/db.js';
+import type { RolloutPolicy } from '../types.js';
 
 /** The `meta` key under which the updater keeps the install's id (src/update/updater.ts). */
 export const DEVICE_ID_KEY = 'deviceId';

@@ -1,9 +1,9 @@
 /** The app-side hook records what the kit's page helpers read, as plain data, on a stand-in runtime. */
 import mitt from 'mitt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatonError } from '../errors';
-import type { Runtime, RuntimeEvents } from '../runtime/api';
-import { BATON_TEST_GLOBAL, exposeRuntimeForTests, type BatonTestHook } from './expose';
+import { BatonError } from '../errors.js';
+import type { Runtime, RuntimeEvents } from '../runtime/api.js';
+import { BATON_TEST_GLOBAL, exposeRuntimeForTests, type BatonTestHook } from './expose.js';
 
 /** A runtime that serves `serving.version`, fails while `failing` is set, and emits on demand. */
 function fakeRuntime(opts: { metrics?: () => unknown } = {}) {

@@ -4,11 +4,11 @@
  * global. Browser code with type-only imports, so it adds a few hundred bytes to an app bundle
  * and never pulls in the Node half of the kit.
  */
-import type { BatonErrorWire } from '../errors';
-import type { Runtime, RuntimeEvents, RuntimeStatus } from '../runtime/api';
-import type { DownloadSettings } from '../update/config';
-import type { CheckResult } from '../update/messages';
-import type { Feeds } from '../worker/protocol';
+import type { BatonErrorWire } from '../errors.js';
+import type { Runtime, RuntimeEvents, RuntimeStatus } from '../runtime/api.js';
+import type { DownloadSettings } from '../update/config.js';
+import type { CheckResult } from '../update/messages.js';
+import type { Feeds } from '../worker/protocol.js';
 
 /** The global under which exposed runtimes live, keyed by model name: `globalThis.__batonTest[model]`. */
 export const BATON_TEST_GLOBAL = '__batonTest';

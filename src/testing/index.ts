@@ -28,22 +28,22 @@
  *   expect(records).toSwitchOnce('1', '2');
  * });
  */
-export { test, expect } from './playwright';
-export type { BatonFixtures } from './playwright';
-export { batonMatchers } from './matchers';
+export { test, expect } from './playwright.js';
+export type { BatonFixtures } from './playwright.js';
+export { batonMatchers } from './matchers.js';
 
-export { createTestRegistry, createTestKeys, manifestBytes } from './registry';
-export type { TestRegistry, TestRegistryOptions, PublishArgs, SigningOptions, CliResult, RegistryPaths, KeyFiles } from './registry';
-export { applyPolicyChange } from './policy';
-export type { PolicyChange, ArmChange } from './policy';
-export { startTestServer, requestFailed } from './server';
-export type { TestServer, TestServerOptions, RequestRecord, RequestFilter, FaultHandle, Fault, FaultKind, PathPattern } from './server';
-export { describeFault, parseFault, FAULT_KINDS, ENDLESS } from './faults';
+export { createTestRegistry, createTestKeys, manifestBytes } from './registry.js';
+export type { TestRegistry, TestRegistryOptions, PublishArgs, SigningOptions, CliResult, RegistryPaths, KeyFiles } from './registry.js';
+export { applyPolicyChange } from './policy.js';
+export type { PolicyChange, ArmChange } from './policy.js';
+export { startTestServer, requestFailed } from './server.js';
+export type { TestServer, TestServerOptions, RequestRecord, RequestFilter, FaultHandle, Fault, FaultKind, PathPattern } from './server.js';
+export { describeFault, parseFault, FAULT_KINDS, ENDLESS } from './faults.js';
 
-export { clearBrowserState, readBrowserState, waitForServiceWorkerControl, goOffline, goOnline } from './page';
-export type { BrowserState } from './page';
-export { setDeviceId, findDeviceId, DEVICE_ID_KEY } from './device';
-export type { DeviceWish } from './device';
+export { clearBrowserState, readBrowserState, waitForServiceWorkerControl, goOffline, goOnline } from './page.js';
+export type { BrowserState } from './page.js';
+export { setDeviceId, findDeviceId, DEVICE_ID_KEY } from './device.js';
+export type { DeviceWish } from './device.js';
 export {
   waitForRuntime,
   runtimeStatus,
@@ -57,10 +57,10 @@ export {
   loadRecords,
   waitForLoad,
   stopLoad,
-} from './runtime-page';
-export type { HookOptions, WaitOptions } from './runtime-page';
-export { BATON_TEST_GLOBAL, FAST_DOWNLOAD } from './expose';
-export type { BatonTestHook, ExposeOptions, RunRecord, RunResult, RecordedEvent, PlainTensor, PageOutcome, WireError, RuntimeMetrics } from './expose';
+} from './runtime-page.js';
+export type { HookOptions, WaitOptions } from './runtime-page.js';
+export { BATON_TEST_GLOBAL, FAST_DOWNLOAD } from './expose.js';
+export type { BatonTestHook, ExposeOptions, RunRecord, RunResult, RecordedEvent, PlainTensor, PageOutcome, WireError, RuntimeMetrics } from './expose.js';
 
 export {
   checkNoFailedRequests,
@@ -70,10 +70,10 @@ export {
   assertSwitchedOnce,
   assertRolledBackWithin,
   ClaimError,
-} from './assertions';
-export type { RequestOutcome, Verdict, RollbackVerdict, Window } from './assertions';
+} from './assertions.js';
+export type { RequestOutcome, Verdict, RollbackVerdict, Window } from './assertions.js';
 
-export { chromiumExecutable, chromiumLaunchOptions, CHROMIUM_ARGS } from './browser';
+export { chromiumExecutable, chromiumLaunchOptions, CHROMIUM_ARGS } from './browser.js';
 export {
   mlpModel,
   mlpReference,
@@ -89,5 +89,5 @@ export {
   MLP_INPUT,
   MLP_OUTPUT,
   MLP_OUTPUTS,
-} from './models';
-export type { LargeModelOptions, TestModelName } from './models';
+} from './models.js';
+export type { LargeModelOptions, TestModelName } from './models.js';

@@ -9,7 +9,7 @@
  * expect(records).toRollBackWithin(50, { from: '2', to: '1' });
  */
 import { expect as base, type ExpectMatcherState, type MatcherReturnType } from '@playwright/test';
-import { checkNoFailedRequests, checkRolledBackWithin, checkSwitchedOnce, type RequestOutcome, type Verdict, type Window } from './assertions';
+import { checkNoFailedRequests, checkRolledBackWithin, checkSwitchedOnce, type RequestOutcome, type Verdict, type Window } from './assertions.js';
 
 function result(state: ExpectMatcherState, name: string, args: string, verdict: Verdict): MatcherReturnType {
   const hint = state.utils.matcherHint(name, 'records', args, { isNot: state.isNot });

@@ -2,13 +2,13 @@
  * An in-memory registry and a `fetch` that serves it, for unit tests of the download and update
  * logic without a server: releases are chunked, hashed and signed by the real code.
  */
-import { generateKeyPair } from '../crypto/ed25519';
-import { signManifest } from '../manifest/sign';
-import { FORMAT_VERSION } from '../manifest/schema';
-import { chunkBytes } from '../publish/chunk';
-import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import { sampleRelease } from './sample-manifest';
-import type { Manifest, PrivateKeyJson, PublicKeyJson, Release, RolloutPolicy } from '../types';
+import { generateKeyPair } from '../crypto/ed25519.js';
+import { signManifest } from '../manifest/sign.js';
+import { FORMAT_VERSION } from '../manifest/schema.js';
+import { chunkBytes } from '../publish/chunk.js';
+import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { sampleRelease } from './sample-manifest.js';
+import type { Manifest, PrivateKeyJson, PublicKeyJson, Release, RolloutPolicy } from '../types.js';
 
 export const BASE = 'https://registry.test/models/mlp';
 

@@ -24,7 +24,7 @@ import {
   sileroModelPath,
   slowModel,
   writeTestModels,
-} from './models';
+} from './models.js';
 
 const { onnx } = onnxProto;
 

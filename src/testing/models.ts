@@ -14,9 +14,9 @@ import {
   mlpWeights,
   mulberry32,
   uint32ToUnit,
-} from './models-reference';
+} from './models-reference.js';
 
-export { MLP_FEATURES, MLP_INPUT, MLP_OUTPUT, MLP_OUTPUTS, mlpReference } from './models-reference';
+export { MLP_FEATURES, MLP_INPUT, MLP_OUTPUT, MLP_OUTPUTS, mlpReference } from './models-reference.js';
 
 // onnx-proto is CommonJS: take the namespace from its default export.
 const { onnx } = onnxProto;

@@ -12,7 +12,7 @@
  * });
  */
 import { test as base } from '@playwright/test';
-import { createTestRegistry, type KeyFiles, type TestRegistry } from './registry';
+import { createTestRegistry, type KeyFiles, type TestRegistry } from './registry.js';
 
 export interface BatonFixtures {
   /** The built app the registry server serves at `/` (e.g. Vite's `dist`; an absolute path is safest). */
@@ -50,4 +50,4 @@ export const test = base.extend<BatonFixtures>({
   },
 });
 
-export { expect } from './matchers';
+export { expect } from './matchers.js';

@@ -1,10 +1,10 @@
 /** setPolicy's typed changes do what the matching `baton` commands do, and refuse what they refuse. */
 import { describe, expect, it } from 'vitest';
-import { parseManifestPayload } from '../manifest/schema';
-import { PolicyError, resign } from '../publish/policy-edit';
-import type { Manifest } from '../types';
-import { applyPolicyChange, type PolicyChange } from './policy';
-import { sampleManifest, sampleRelease } from './sample-manifest';
+import { parseManifestPayload } from '../manifest/schema.js';
+import { PolicyError, resign } from '../publish/policy-edit.js';
+import type { Manifest } from '../types.js';
+import { applyPolicyChange, type PolicyChange } from './policy.js';
+import { sampleManifest, sampleRelease } from './sample-manifest.js';
 
 /** Every change must leave a manifest a device would accept. */
 const apply = (change: PolicyChange, m: Manifest = sampleManifest()) =>

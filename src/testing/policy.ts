@@ -4,8 +4,8 @@
  * and the publisher's own edits (src/publish/policy-edit.ts, what the `baton` policy commands
  * run) make it. Pure: the registry signs and writes the result.
  */
-import { endAb, kill, pin, promote, rollbackTo, setHealth, setRolloutPercent, setStages, startAb, unpin, PolicyError } from '../publish/policy-edit';
-import type { HealthPolicy, Manifest, RolloutStage, ShadowPolicy, VersionId } from '../types';
+import { endAb, kill, pin, promote, rollbackTo, setHealth, setRolloutPercent, setStages, startAb, unpin, PolicyError } from '../publish/policy-edit.js';
+import type { HealthPolicy, Manifest, RolloutStage, ShadowPolicy, VersionId } from '../types.js';
 
 /** An A/B arm for {@link PolicyChange.ab}; `weight` defaults to 1. */
 export interface ArmChange {

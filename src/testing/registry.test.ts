@@ -4,10 +4,10 @@
  * have handles, and the request log filters.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyManifest } from '../manifest/verify';
-import { manifestBytes } from './registry';
-import { createTestKeys, createTestRegistry, type TestRegistry } from './registry';
-import { mlpModel } from './models';
+import { verifyManifest } from '../manifest/verify.js';
+import { manifestBytes } from './registry.js';
+import { createTestKeys, createTestRegistry, type TestRegistry } from './registry.js';
+import { mlpModel } from './models.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

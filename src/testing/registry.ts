@@ -6,17 +6,17 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration } from '../cli/args';
-import { runCli } from '../cli/run';
-import { openEnvelope } from '../manifest/envelope';
-import { parseManifestPayload } from '../manifest/schema';
-import { parsePayloadJson } from '../manifest/verify';
-import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs';
-import { editPolicy } from '../publish/publish';
-import type { ChunkRef, Manifest, PublicKeyJson, Release, ShadowPolicy } from '../types';
-import { findDeviceId, type DeviceWish } from './device';
-import { applyPolicyChange, type PolicyChange } from './policy';
-import { startTestServer, type Fault, type FaultHandle, type PathPattern, type RequestFilter, type RequestRecord, type TestServer } from './server';
+import { parseDuration } from '../cli/args.js';
+import { runCli } from '../cli/run.js';
+import { openEnvelope } from '../manifest/envelope.js';
+import { parseManifestPayload } from '../manifest/schema.js';
+import { parsePayloadJson } from '../manifest/verify.js';
+import { readPrivateKey, readPublicKey, writeKeyPair } from '../publish/keys-fs.js';
+import { editPolicy } from '../publish/publish.js';
+import type { ChunkRef, Manifest, PublicKeyJson, Release, ShadowPolicy } from '../types.js';
+import { findDeviceId, type DeviceWish } from './device.js';
+import { applyPolicyChange, type PolicyChange } from './policy.js';
+import { startTestServer, type Fault, type FaultHandle, type PathPattern, type RequestFilter, type RequestRecord, type TestServer } from './server.js';
 
 /** When and for how long a signing command signs: for expired or long-lived manifests. */
 export interface SigningOptions {

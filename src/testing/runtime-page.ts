@@ -5,9 +5,9 @@
  * `expect` timeout) and says what it last saw when it gives up.
  */
 import { expect, type Page } from '@playwright/test';
-import type { RuntimeStatus } from '../runtime/api';
-import type { CheckResult } from '../update/messages';
-import { BATON_TEST_GLOBAL, type BatonTestHook, type PageOutcome, type RecordedEvent, type RunRecord, type RunResult, type RuntimeMetrics } from './expose';
+import type { RuntimeStatus } from '../runtime/api.js';
+import type { CheckResult } from '../update/messages.js';
+import { BATON_TEST_GLOBAL, type BatonTestHook, type PageOutcome, type RecordedEvent, type RunRecord, type RunResult, type RuntimeMetrics } from './expose.js';
 
 /** Which exposed runtime to use: the model's name; may be left out when the app exposed one. */
 export interface HookOptions {

@@ -1,7 +1,7 @@
 /** A valid manifest to start tests from; each test edits the one field it is about. */
-import { FORMAT_VERSION } from '../manifest/schema';
-import { DEFAULT_HEALTH } from '../publish/policy-edit';
-import type { Manifest, Release } from '../types';
+import { FORMAT_VERSION } from '../manifest/schema.js';
+import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import type { Manifest, Release } from '../types.js';
 
 const HASH = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 

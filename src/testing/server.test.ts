@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { compilePattern, describeFault, FAULT_KINDS, parseFault } from './faults';
-import type { Fault } from './faults';
-import { startTestServer } from './server';
-import type { RequestRecord, TestServer } from './server';
+import { compilePattern, describeFault, FAULT_KINDS, parseFault } from './faults.js';
+import type { Fault } from './faults.js';
+import { startTestServer } from './server.js';
+import type { RequestRecord, TestServer } from './server.js';
 
 const CHUNK = 'ab'.repeat(32); // a 64-hex "sha256" file name
 const CHUNK_BYTES = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7) & 0xff));

@@ -6,8 +6,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { compilePattern, createFaultRules, DEFAULT_GARBAGE, describeFault, parseFault } from './faults';
-import type { Fault, FaultKind, FaultRules, PathPattern } from './faults';
+import { compilePattern, createFaultRules, DEFAULT_GARBAGE, describeFault, parseFault } from './faults.js';
+import type { Fault, FaultKind, FaultRules, PathPattern } from './faults.js';
 import {
   bufferPlan,
   contentTypeFor,
@@ -18,11 +18,11 @@ import {
   openStaticFile,
   textPlan,
   writePlan,
-} from './static-files';
-import type { ResponsePlan } from './static-files';
-import { COLLECTOR_PREFIX, readCollected, type CollectedPayload } from './collector';
+} from './static-files.js';
+import type { ResponsePlan } from './static-files.js';
+import { COLLECTOR_PREFIX, readCollected, type CollectedPayload } from './collector.js';
 
-export type { Fault, FaultKind, PathPattern } from './faults';
+export type { Fault, FaultKind, PathPattern } from './faults.js';
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions {

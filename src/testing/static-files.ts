@@ -8,8 +8,8 @@ import { open, readdir, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { describeFault } from './faults';
-import type { Fault } from './faults';
+import { describeFault } from './faults.js';
+import type { Fault } from './faults.js';
 
 const OCTET_STREAM = 'application/octet-stream';
 

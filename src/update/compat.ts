@@ -3,10 +3,10 @@
  * cannot load, or whose interface the app was not written for, is refused with
  * `incompatible-model` rather than downloaded and then broken at the first request.
  */
-import satisfies from 'semver/functions/satisfies';
-import { BatonError } from '../errors';
-import type { Release } from '../types';
-import type { ModelInterface, RuntimeInfo } from './config';
+import satisfies from 'semver/functions/satisfies.js';
+import { BatonError } from '../errors.js';
+import type { Release } from '../types.js';
+import type { ModelInterface, RuntimeInfo } from './config.js';
 
 export function checkCompatibility(release: Release, runtime: RuntimeInfo, expected: ModelInterface | undefined): void {
   const refuse = (reason: string, details: Record<string, unknown>) => {

@@ -3,7 +3,7 @@
  * runtime can run. Plain data: it crosses from the page to the service worker and is persisted
  * there, so background checks work after the service worker restarts with no page open.
  */
-import type { ExecutionProvider, PublicKeyJson, TensorElementType } from '../types';
+import type { ExecutionProvider, PublicKeyJson, TensorElementType } from '../types.js';
 
 /** The model interface the app was written against; a version that differs is refused. */
 export interface ModelInterface {

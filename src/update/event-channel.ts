@@ -2,7 +2,7 @@
  * The origin-wide event bus: a BroadcastChannel reaches every tab and worker, but not the context
  * that posts, so local listeners are called directly as well.
  */
-import { EVENT_CHANNEL, type UpdateEvent } from './messages';
+import { EVENT_CHANNEL, type UpdateEvent } from './messages.js';
 
 export interface EventChannel {
   on(listener: (event: UpdateEvent) => void): () => void;

@@ -4,11 +4,11 @@
  * origin hears them whether or not a service worker controls it; requests go to the service
  * worker with a MessagePort for the reply.
  */
-import type { BatonErrorWire } from '../errors';
-import type { Manifest, Release, VersionId } from '../types';
-import type { DownloadProgress } from '../download/download-release';
-import type { VersionState } from '../store/db';
-import type { ModelConfig } from './config';
+import type { BatonErrorWire } from '../errors.js';
+import type { Manifest, Release, VersionId } from '../types.js';
+import type { DownloadProgress } from '../download/download-release.js';
+import type { VersionState } from '../store/db.js';
+import type { ModelConfig } from './config.js';
 
 export const EVENT_CHANNEL = 'baton';
 

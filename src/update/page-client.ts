@@ -4,10 +4,10 @@
  * checks apply; only offline start-up and background checks are lost. Events reach the other
  * tabs on the same BroadcastChannel, and Web Locks keep two tabs from downloading twice.
  */
-import { openBatonDb } from '../store/db';
-import { openEventChannel } from './event-channel';
-import type { UpdateClient } from './sw-client';
-import { createUpdater } from './updater';
+import { openBatonDb } from '../store/db.js';
+import { openEventChannel } from './event-channel.js';
+import type { UpdateClient } from './sw-client.js';
+import { createUpdater } from './updater.js';
 
 export async function createPageUpdateClient(opts: { dbName?: string; fetch?: typeof fetch } = {}): Promise<UpdateClient> {
   const db = await openBatonDb(opts.dbName);

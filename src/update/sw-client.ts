@@ -4,13 +4,13 @@
  * Model bytes are read straight from IndexedDB, so they load with no service worker in control
  * and no network at all.
  */
-import { BatonError, type BatonErrorWire } from '../errors';
-import { openBatonDb, type BatonDb } from '../store/db';
-import { readReadyModel } from '../store/read-model';
-import type { VersionId } from '../types';
-import type { ModelConfig } from './config';
-import { openEventChannel } from './event-channel';
-import { PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages';
+import { BatonError, type BatonErrorWire } from '../errors.js';
+import { openBatonDb, type BatonDb } from '../store/db.js';
+import { readReadyModel } from '../store/read-model.js';
+import type { VersionId } from '../types.js';
+import type { ModelConfig } from './config.js';
+import { openEventChannel } from './event-channel.js';
+import { PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages.js';
 
 export interface UpdateClient {
   configure(config: ModelConfig): Promise<void>;

@@ -1,15 +1,15 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatonError, type BatonErrorCode } from '../errors';
-import { INITIAL_ROLLOUT } from '../rollout/reduce';
-import { saveRolloutRecord } from '../rollout/rollout-record';
-import { deviceBucket } from '../router/bucket';
-import { openBatonDb, type BatonDb } from '../store/db';
-import { BASE, createMemoryRegistry, testBytes, type MemoryRegistry } from '../testing/memory-registry';
-import type { Release } from '../types';
-import type { ModelConfig } from './config';
-import type { UpdateEvent } from './messages';
-import { createUpdater, type Updater, type UpdaterDeps } from './updater';
+import { BatonError, type BatonErrorCode } from '../errors.js';
+import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
+import { saveRolloutRecord } from '../rollout/rollout-record.js';
+import { deviceBucket } from '../router/bucket.js';
+import { openBatonDb, type BatonDb } from '../store/db.js';
+import { BASE, createMemoryRegistry, testBytes, type MemoryRegistry } from '../testing/memory-registry.js';
+import type { Release } from '../types.js';
+import type { ModelConfig } from './config.js';
+import type { UpdateEvent } from './messages.js';
+import { createUpdater, type Updater, type UpdaterDeps } from './updater.js';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 let db: BatonDb;

@@ -8,25 +8,25 @@
  * - A failure never changes the active version, and never marks anything ready.
  * - One check per model at a time, across tabs too (Web Locks), so two tabs download once.
  */
-import { BatonError, type BatonErrorWire } from '../errors';
-import { downloadRelease, missingChunks } from '../download/download-release';
-import type { Sleep } from '../download/retry';
-import { MAX_ENVELOPE_BYTES, openEnvelope } from '../manifest/envelope';
-import { parseManifestPayload } from '../manifest/schema';
-import { parsePayloadJson, verifyManifest } from '../manifest/verify';
-import { loadRolloutState } from '../rollout/rollout-record';
-import { newDeviceId } from '../router/bucket';
-import { routeDevice } from '../router/device-route';
-import { idbChunkStore } from '../store/chunks';
-import type { BatonDb, ModelRecord } from '../store/db';
-import { collectGarbage } from '../store/gc';
-import { ensureSpace, type StorageEstimator } from '../store/quota';
-import { readReadyModel } from '../store/read-model';
-import { activate, getModel, getVersion, listVersions, markReady, quarantine, setVersionState, updateModel } from '../store/versions';
-import type { Manifest, Release, VersionId } from '../types';
-import { checkCompatibility, interfaceOf } from './compat';
-import { downloadSettings, type ModelConfig } from './config';
-import type { CheckResult, ModelStatus, UpdateEvent } from './messages';
+import { BatonError, type BatonErrorWire } from '../errors.js';
+import { downloadRelease, missingChunks } from '../download/download-release.js';
+import type { Sleep } from '../download/retry.js';
+import { MAX_ENVELOPE_BYTES, openEnvelope } from '../manifest/envelope.js';
+import { parseManifestPayload } from '../manifest/schema.js';
+import { parsePayloadJson, verifyManifest } from '../manifest/verify.js';
+import { loadRolloutState } from '../rollout/rollout-record.js';
+import { newDeviceId } from '../router/bucket.js';
+import { routeDevice } from '../router/device-route.js';
+import { idbChunkStore } from '../store/chunks.js';
+import type { BatonDb, ModelRecord } from '../store/db.js';
+import { collectGarbage } from '../store/gc.js';
+import { ensureSpace, type StorageEstimator } from '../store/quota.js';
+import { readReadyModel } from '../store/read-model.js';
+import { activate, getModel, getVersion, listVersions, markReady, quarantine, setVersionState, updateModel } from '../store/versions.js';
+import type { Manifest, Release, VersionId } from '../types.js';
+import { checkCompatibility, interfaceOf } from './compat.js';
+import { downloadSettings, type ModelConfig } from './config.js';
+import type { CheckResult, ModelStatus, UpdateEvent } from './messages.js';
 
 export interface UpdaterDeps {
   readonly db: BatonDb;

@@ -6,12 +6,12 @@
  */
 import * as Comlink from 'comlink';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
-import { BatonError } from '../errors';
-import type { ExecutionProvider } from '../types';
-import { probeWebGpu } from './ep-select';
-import type { Feeds, InferenceWorkerApi, LoadRequest, LoadResult, RunResult, TensorLike, WorkerInfo } from './protocol';
-import { transferablesOf } from './protocol';
-import { sampleFeeds } from './sample-input';
+import { BatonError } from '../errors.js';
+import type { ExecutionProvider } from '../types.js';
+import { probeWebGpu } from './ep-select.js';
+import type { Feeds, InferenceWorkerApi, LoadRequest, LoadResult, RunResult, TensorLike, WorkerInfo } from './protocol.js';
+import { transferablesOf } from './protocol.js';
+import { sampleFeeds } from './sample-input.js';
 
 type Ort = typeof import('onnxruntime-web');
 

@@ -3,8 +3,8 @@
  * plain-data shapes that cross it. Tensors cross as `{ type, data, dims }` with their buffers
  * transferred, never copied; errors cross as BatonError wire objects so their codes survive.
  */
-import type { BatonErrorWire } from '../errors';
-import type { ExecutionProvider, TensorElementType, TensorSpec, VersionId } from '../types';
+import type { BatonErrorWire } from '../errors.js';
+import type { ExecutionProvider, TensorElementType, TensorSpec, VersionId } from '../types.js';
 
 export type TensorData =
   | Float32Array<ArrayBuffer>

@@ -3,8 +3,8 @@
  * Enough to compile kernels and allocate buffers for most models; models that reject zeros (e.g.
  * a sample-rate input that must be 8000 or 16000) need the app's own warm-up feeds.
  */
-import type { TensorElementType, TensorSpec } from '../types';
-import type { Feeds, TensorData } from './protocol';
+import type { TensorElementType, TensorSpec } from '../types.js';
+import type { Feeds, TensorData } from './protocol.js';
 
 export function sampleFeeds(inputs: readonly TensorSpec[]): Feeds {
   const feeds: Record<string, { type: TensorElementType; data: TensorData; dims: number[] }> = {};

@@ -5,9 +5,9 @@
  * promise is ever left unsettled (the most reported comlink failure).
  */
 import * as Comlink from 'comlink';
-import { BatonError } from '../errors';
-import type { Feeds, InferenceWorkerApi, LoadRequest, LoadResult, RunResult, WorkerInfo, WorkerInit } from './protocol';
-import { isWireError, transferablesOf } from './protocol';
+import { BatonError } from '../errors.js';
+import type { Feeds, InferenceWorkerApi, LoadRequest, LoadResult, RunResult, WorkerInfo, WorkerInit } from './protocol.js';
+import { isWireError, transferablesOf } from './protocol.js';
 
 export interface WorkerTimeouts {
   /** Worker start-up until it answers a ping, including fetching and compiling its script. */
@@ -39,7 +39,7 @@ export interface InferenceWorker {
 
 export type CreateWorker = () => Worker;
 
-const defaultCreate: CreateWorker = () => new Worker(new URL('./inference-worker.ts', import.meta.url), { type: 'module', name: 'baton-inference' });
+const defaultCreate: CreateWorker = () => new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: 'baton-inference' });
 
 export async function startInferenceWorker(
   init: WorkerInit,

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { createTestKeys } from 'baton/testing';
 import { build } from 'vite';
-import { KEYS_DIR } from '../vite.config';
+import { KEYS_DIR } from '../vite.config.js';
 
 export default async function globalSetup(): Promise<void> {
   await createTestKeys(KEYS_DIR);
