@@ -192,6 +192,16 @@ export interface PublicKeyJson {
   readonly publicKey: string;
 }
 
+/**
+ * A public key as an app passes it: `keys/baton-public.json` imported as JSON, whose `alg` a
+ * compiler types as `string`. Checked to be `'ed25519'` when the runtime starts.
+ */
+export interface PublicKeyInput {
+  readonly keyid: string;
+  readonly alg: string;
+  readonly publicKey: string;
+}
+
 /** An Ed25519 private key as `baton keygen` writes it. Never ship this to a browser. */
 export interface PrivateKeyJson extends PublicKeyJson {
   /** Base64 of the 32-byte seed. */

@@ -8,18 +8,23 @@
  * the old service worker for good (Workbox issue #1312). The app shell precache stays the app's
  * (workbox-precaching), so Baton never decides when the app's own code updates.
  *
+ * baton-ml/vite writes and builds this service worker for the app; an app that owns its service
+ * worker calls `installBaton` from it (the plugin's `serviceWorker: { entry }` injects the same
+ * precache list).
+ *
  * @example
- * // sw.ts, built with vite-plugin-pwa (injectManifest) or workbox-build
- * import { precacheAndRoute } from 'workbox-precaching';
- * import { installBaton } from 'baton/sw';
- * precacheAndRoute(self.__WB_MANIFEST);
- * installBaton({ checkIntervalMs: 15 * 60_000 });
+ * // src/sw.ts
+ * import { installBaton } from 'baton-ml/sw';
+ * declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: PrecacheEntry[] };
+ * installBaton({ precache: self.__WB_MANIFEST });
  */
+import { clientsClaim } from 'workbox-core';
 import { registerRoute } from 'workbox-routing';
 import { BatonError } from '../src/errors.js';
 import { openBatonDb } from '../src/store/db.js';
 import { EVENT_CHANNEL, PERIODIC_SYNC_TAG, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from '../src/update/messages.js';
 import { createUpdater, toWire, type Updater } from '../src/update/updater.js';
+import { installPrecache, type PrecacheEntry } from './precache.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -28,12 +33,26 @@ export interface InstallBatonOptions {
   readonly checkIntervalMs?: number;
   /** IndexedDB database name; change only to run two independent Baton instances on one origin. */
   readonly dbName?: string;
+  /**
+   * The app shell to keep offline: the list a build injects as `self.__WB_MANIFEST`. Precached
+   * with Workbox, navigations answered with `index.html`, the onnxruntime-web wasm that was not
+   * precached cached at first use. Default: none (the app precaches, or not, itself).
+   */
+  readonly precache?: readonly PrecacheEntry[];
+  /** Control open pages as soon as this worker first activates, so the next start works offline. Default true with `precache`. */
+  readonly claimClients?: boolean;
 }
+
+export type { PrecacheEntry };
 
 /** Path segment, under the service worker's scope, where ready models are served. */
 export const MODEL_ROUTE = '__baton-model/';
 
 export function installBaton(options: InstallBatonOptions = {}): void {
+  if (options.precache) installPrecache(options.precache);
+  // The first visit is controlled at once, so the next start works offline. (No skipWaiting: a
+  // new service worker that took over open pages would delete the hashed files they still load.)
+  if (options.claimClients ?? options.precache !== undefined) clientsClaim();
   const channel = new BroadcastChannel(EVENT_CHANNEL);
   const notify = (event: UpdateEvent) => channel.postMessage(event);
   const updater: Promise<Updater> = openBatonDb(options.dbName).then((db) =>

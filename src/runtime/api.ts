@@ -47,6 +47,12 @@ export type RuntimeEvents = {
   quarantined: { readonly version: VersionId; readonly code: string };
   /** An input or output tensor's distribution moved away from the version's reference profile. */
   drift: DriftSignal;
+  /**
+   * The configured service worker could not be used (a dev server, no service worker support,
+   * a failed registration): this page downloads and verifies updates itself instead, with no
+   * offline start-up or background checks. Emitted once, just after `createRuntime` resolves.
+   */
+  'service-worker-unavailable': { readonly error: BatonError };
 };
 
 /** `rt.metrics()`: what this runtime measured since it started (see src/observe). */
@@ -86,6 +92,8 @@ export interface RuntimeStatus {
   };
   /** A version pinned on this device with `rt.pin`. */
   readonly pinned?: VersionId;
+  /** Who checks for and downloads updates: the app's service worker, or this page (`service-worker-unavailable` says why). */
+  readonly updates: 'service-worker' | 'page';
   /** The idle worker that will host the next version. */
   readonly standby: 'ready' | 'starting' | 'none';
   /** What the inference worker found: provider, why a fallback, threads, onnxruntime-web version. */

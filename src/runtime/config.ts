@@ -1,6 +1,8 @@
 /** The runtime's configuration: one frozen object, documented defaults. */
 import { BatonError } from '../errors.js';
-import type { ExecutionProvider, PublicKeyJson, Release } from '../types.js';
+import type { ExecutionProvider, PublicKeyInput, PublicKeyJson, Release } from '../types.js';
+import type { ConnectOptions } from '../update/sw-client.js';
+import { buildDefaults as pluginDefaults, type BuildDefaults } from './build-defaults.js';
 import type { DownloadSettings, ModelInterface } from '../update/config.js';
 import type { Feeds } from '../worker/protocol.js';
 import type { CreateWorker, WorkerTimeouts } from '../worker/worker-client.js';
@@ -9,10 +11,16 @@ import type { TelemetryExporter } from '../observe/telemetry.js';
 export interface RuntimeConfig {
   /** The model's name in the registry. */
   readonly model: string;
-  /** URL of `<registry>/<model>/manifest.json` (relative URLs resolve against the page). */
-  readonly manifestUrl: string;
-  /** The Ed25519 public keys to trust (`baton keygen` writes one). */
-  readonly publicKeys: readonly PublicKeyJson[];
+  /**
+   * URL of `<registry>/<model>/manifest.json` (relative URLs resolve against the page). Default,
+   * with `baton-ml/vite`: the model's manifest in the registry the plugin serves.
+   */
+  readonly manifestUrl?: string;
+  /**
+   * The Ed25519 public keys to trust (`baton keygen` writes one; import its JSON as is).
+   * Default, with `baton-ml/vite`: the keys the plugin pinned at build time.
+   */
+  readonly publicKeys?: readonly PublicKeyInput[];
   /** Valid signatures required from distinct pinned keys. Default 1. */
   readonly threshold?: number;
   /** Providers to use, best first. Default `['webgpu', 'wasm']`: WebGPU where it really works. */
@@ -30,16 +38,24 @@ export interface RuntimeConfig {
   readonly deviceId?: string;
   /**
    * Use a service worker for background downloads and offline start-up: the script that calls
-   * `installBaton()`. Default: none; the page downloads and verifies through the same modules.
+   * `installBaton()`. Default, with `baton-ml/vite`: the one the plugin built (none in dev);
+   * without the plugin, none. `false`: never. Where it cannot be registered (a dev server, a
+   * browser without service workers, a failed registration), the page runs the same updates
+   * itself and `service-worker-unavailable` says why, once.
    */
-  readonly serviceWorker?: { readonly scriptUrl: string; readonly scope?: string; readonly periodicSyncMinIntervalMs?: number };
+  readonly serviceWorker?: { readonly scriptUrl: string; readonly scope?: string; readonly periodicSyncMinIntervalMs?: number } | false;
   readonly download?: Partial<DownloadSettings>;
   readonly timeouts?: Partial<WorkerTimeouts>;
   /** Switch to a newly ready version as soon as it is warmed. Default true. */
   readonly autoSwitch?: boolean;
   /** Check for an update right after start-up. Default true. */
   readonly checkOnStart?: boolean;
-  /** Also check from the page every so often (ms); 0 = never. Default 0 (the service worker checks). */
+  /**
+   * Check from the page every so often (ms), with ±20 % jitter so a fleet does not poll in step;
+   * paused while the page is hidden, and a check at once when it becomes visible again (at most
+   * one a minute) or comes back online. 0 = never. Default 5 minutes: the service worker checks
+   * too, but a browser stops an idle one, so an open tab would otherwise never see a publish.
+   */
   readonly checkIntervalMs?: number;
   /** Creates the inference worker; for bundlers that cannot resolve Baton's worker URL. */
   readonly createWorker?: CreateWorker;
@@ -66,8 +82,17 @@ export interface RuntimeConfig {
   readonly drift?: { readonly sampleRate?: number; readonly threshold?: number };
 }
 
+/** The page checks every 5 minutes by default (see `checkIntervalMs`). */
+export const DEFAULT_CHECK_INTERVAL_MS = 5 * 60_000;
+
 export type ResolvedConfig = Readonly<
-  Omit<RuntimeConfig, 'executionProviders' | 'autoSwitch' | 'checkOnStart' | 'checkIntervalMs' | 'timeouts' | 'standbyWorker' | 'standbyRespawnDelayMs'> & {
+  Omit<
+    RuntimeConfig,
+    'manifestUrl' | 'publicKeys' | 'serviceWorker' | 'executionProviders' | 'autoSwitch' | 'checkOnStart' | 'checkIntervalMs' | 'timeouts' | 'standbyWorker' | 'standbyRespawnDelayMs'
+  > & {
+    manifestUrl: string;
+    publicKeys: readonly PublicKeyJson[];
+    serviceWorker?: ConnectOptions;
     executionProviders: readonly ExecutionProvider[];
     standbyWorker: boolean;
     standbyRespawnDelayMs: number;
@@ -78,27 +103,58 @@ export type ResolvedConfig = Readonly<
   }
 >;
 
-export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
+/**
+ * Validates `config` and fills its defaults: the documented ones, and where the app left out
+ * the keys, the registry or the service worker, what `baton-ml/vite` pinned at build time
+ * (`defaults`). `baseUrl` resolves relative URLs (the page's base URL).
+ */
+export function resolveConfig(
+  config: RuntimeConfig,
+  defaults: BuildDefaults | undefined = pluginDefaults,
+  baseUrl: string | undefined = globalThis.document?.baseURI ?? globalThis.location?.href,
+): ResolvedConfig {
   if (typeof config?.model !== 'string' || config.model === '') throw new TypeError(`config.model must be the model's name, got ${JSON.stringify(config?.model)}`);
-  if (typeof config.manifestUrl !== 'string') throw new TypeError(`config.manifestUrl must be a URL, got ${JSON.stringify(config.manifestUrl)}`);
-  if (!Array.isArray(config.publicKeys) || config.publicKeys.length === 0) throw new TypeError('config.publicKeys must list at least one pinned key');
+  const publicKeys = config.publicKeys ?? defaults?.publicKeys;
+  if (publicKeys === undefined) {
+    throw new TypeError('config.publicKeys is required: pass the key `baton keygen` wrote (import keys/baton-public.json), or let the baton-ml/vite plugin pin it at build time');
+  }
+  if (!Array.isArray(publicKeys) || publicKeys.length === 0) throw new TypeError('config.publicKeys must list at least one pinned key');
+  publicKeys.forEach((k: PublicKeyInput, i) => {
+    if (typeof k !== 'object' || k === null || k.alg !== 'ed25519' || typeof k.keyid !== 'string' || typeof k.publicKey !== 'string') {
+      throw new TypeError(`config.publicKeys[${i}] must be a public key written by \`baton keygen\` ({ keyid, alg: 'ed25519', publicKey }), got ${JSON.stringify(k)}`);
+    }
+  });
   const eps = config.executionProviders ?? ['webgpu', 'wasm'];
   if (eps.length === 0 || eps.some((ep) => ep !== 'wasm' && ep !== 'webgpu')) throw new TypeError(`config.executionProviders must be wasm and/or webgpu, got ${JSON.stringify(eps)}`);
-  let manifestUrl: string;
-  try {
-    manifestUrl = new URL(config.manifestUrl, globalThis.location?.href).href;
-  } catch {
-    throw new BatonError('manifest-invalid', `manifestUrl ${config.manifestUrl} is not a URL`);
-  }
+  if (config.checkIntervalMs !== undefined && !(config.checkIntervalMs >= 0)) throw new RangeError(`config.checkIntervalMs must be 0 (never) or a number of milliseconds, got ${config.checkIntervalMs}`);
+  const manifestUrl = absoluteUrl(config.manifestUrl ?? registryManifest(config.model, defaults), baseUrl, 'manifestUrl');
+  const sw = config.serviceWorker === undefined ? defaults?.serviceWorker : config.serviceWorker || undefined;
   return Object.freeze({
     ...config,
     manifestUrl,
+    publicKeys: Object.freeze([...(publicKeys as readonly PublicKeyJson[])]),
+    ...(sw ? { serviceWorker: Object.freeze({ ...sw, scriptUrl: absoluteUrl(sw.scriptUrl, baseUrl, 'serviceWorker.scriptUrl') }) } : { serviceWorker: undefined }),
     executionProviders: Object.freeze([...eps]),
     autoSwitch: config.autoSwitch ?? true,
     checkOnStart: config.checkOnStart ?? true,
-    checkIntervalMs: config.checkIntervalMs ?? 0,
+    checkIntervalMs: config.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS,
     timeouts: config.timeouts ?? {},
     standbyWorker: config.standbyWorker ?? true,
     standbyRespawnDelayMs: config.standbyRespawnDelayMs ?? 5000,
   });
+}
+
+function registryManifest(model: string, defaults: BuildDefaults | undefined): string {
+  if (!defaults) throw new TypeError('config.manifestUrl is required: the URL of <registry>/<model>/manifest.json (or let the baton-ml/vite plugin serve the registry)');
+  const base = defaults.registryUrl.endsWith('/') ? defaults.registryUrl : `${defaults.registryUrl}/`;
+  return `${base}${encodeURIComponent(model)}/manifest.json`;
+}
+
+function absoluteUrl(url: string, baseUrl: string | undefined, what: string): string {
+  if (typeof url !== 'string') throw new TypeError(`config.${what} must be a URL, got ${JSON.stringify(url)}`);
+  try {
+    return new URL(url, baseUrl).href;
+  } catch {
+    throw new BatonError('manifest-invalid', `${what} ${url} is not a URL${baseUrl === undefined ? ' (and there is no page URL to resolve it against)' : ''}`);
+  }
 }

@@ -17,8 +17,7 @@ import { routeDevice } from '../router/device-route.js';
 import { createStageWatch } from '../rollout/stage-watch.js';
 import type { Release, VersionId } from '../types.js';
 import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages.js';
-import { createPageUpdateClient } from '../update/page-client.js';
-import { connectServiceWorker, type UpdateClient } from '../update/sw-client.js';
+import { connectUpdates, type ConnectedUpdates } from '../update/connect.js';
 import type { Feeds, WorkerInit } from '../worker/protocol.js';
 import { startInferenceWorker } from '../worker/worker-client.js';
 import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config.js';
@@ -29,6 +28,7 @@ import { createObservability, type Observability } from './observability.js';
 import { relayUpdateEvent } from './update-events.js';
 import { createWorkerPool } from './worker-pool.js';
 import { createEmitter } from './emitter.js';
+import { startCheckSchedule } from './check-schedule.js';
 
 /** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
 const COLD_START_STANDBY_DELAY_MS = 1000;
@@ -44,16 +44,17 @@ const COLD_START_STANDBY_DELAY_MS = 1000;
  */
 export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   const cfg = resolveConfig(config);
-  const source = cfg.serviceWorker ? await connectServiceWorker({ ...cfg.serviceWorker }) : await createPageUpdateClient();
+  const updates = await connectUpdates(cfg.serviceWorker);
   try {
-    return await start(cfg, source);
+    return await start(cfg, updates);
   } catch (e) {
-    source.close();
+    updates.client.close();
     throw e;
   }
 }
 
-async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime> {
+async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Runtime> {
+  const source = updates.client;
   const emitter = createEmitter<RuntimeEvents>();
   /** Every event is logged (and exported) as well as emitted, once the log is open. */
   let obs: Observability | undefined;
@@ -372,9 +373,11 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
   // After createRuntime has resolved (a macrotask later), so the app has subscribed to the
   // events this check emits (an offline start reports update-failed at once).
   if (hasReady && cfg.checkOnStart) setTimeout(() => void source.check(cfg.model).catch(() => {}), 0);
+  // Said once, after createRuntime has resolved, for the same reason.
+  if (updates.fallback) setTimeout(() => !disposed && emit('service-worker-unavailable', { error: updates.fallback! }), 0);
   // The counters are written at most once a second; a closing page writes what is pending.
   addEventListener('pagehide', flushRollout);
-  const interval = cfg.checkIntervalMs > 0 ? setInterval(() => void source.check(cfg.model).catch(() => {}), cfg.checkIntervalMs) : undefined;
+  const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).then(() => reconcile()) }) : undefined;
 
   const runtime: Runtime = {
     async run(feeds: Feeds): Promise<RunOutput> {
@@ -430,6 +433,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
         rollout: rollout.state,
         ...(rollout.state.localPin ? { pinned: rollout.state.localPin } : {}),
         ...(routeInfo ? { route: routeInfo } : {}),
+        updates: updates.via,
         standby: workers.standby,
         worker: workerInfo,
         ...(lastStatus ? { device: lastStatus } : {}),
@@ -438,6 +442,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     },
     on: (type, handler) => emitter.on(type, handler),
     async checkForUpdate(): Promise<CheckResult> {
+      schedule?.noteCheck();
       const result = await source.check(cfg.model);
       await reconcile();
       return result;
@@ -462,7 +467,7 @@ async function start(cfg: ResolvedConfig, source: UpdateClient): Promise<Runtime
     async dispose() {
       if (disposed) return;
       disposed = true;
-      if (interval) clearInterval(interval);
+      schedule?.dispose();
       stages.dispose();
       removeEventListener('pagehide', flushRollout);
       unsubscribe();

@@ -1,20 +1,17 @@
 /** The app-side hook records what the kit's page helpers read, as plain data, on a stand-in runtime. */
-import mitt from 'mitt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BatonError } from '../errors.js';
 import type { Runtime, RuntimeEvents } from '../runtime/api.js';
+import { createEmitter } from '../runtime/emitter.js';
 import { BATON_TEST_GLOBAL, exposeRuntimeForTests, type BatonTestHook } from './expose.js';
 
 /** A runtime that serves `serving.version`, fails while `failing` is set, and emits on demand. */
 function fakeRuntime(opts: { metrics?: () => unknown } = {}) {
-  const emitter = mitt<RuntimeEvents>();
+  const emitter = createEmitter<RuntimeEvents>();
   const state = { version: '1', failing: false, runs: 0 };
   const rt = {
     status: () => ({ model: 'mlp', serving: { version: state.version }, lastError: new BatonError('timeout', 'slow') }),
-    on: (type: keyof RuntimeEvents, handler: (e: never) => void) => {
-      emitter.on(type, handler as never);
-      return () => emitter.off(type, handler as never);
-    },
+    on: (type: keyof RuntimeEvents, handler: (e: never) => void) => emitter.on(type, handler as never),
     async run() {
       state.runs++;
       await new Promise((r) => setTimeout(r, 1));

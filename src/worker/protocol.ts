@@ -6,17 +6,22 @@
 import type { BatonErrorWire } from '../errors.js';
 import type { ExecutionProvider, TensorElementType, TensorSpec, VersionId } from '../types.js';
 
+/**
+ * A tensor's elements. Any typed array an app holds is accepted (`Float32Array` is
+ * `Float32Array<ArrayBufferLike>`): buffers are transferred to the worker where they can be, and
+ * a SharedArrayBuffer, which cannot be transferred, is shared instead.
+ */
 export type TensorData =
-  | Float32Array<ArrayBuffer>
-  | Float64Array<ArrayBuffer>
-  | Int8Array<ArrayBuffer>
-  | Uint8Array<ArrayBuffer>
-  | Int16Array<ArrayBuffer>
-  | Uint16Array<ArrayBuffer>
-  | Int32Array<ArrayBuffer>
-  | Uint32Array<ArrayBuffer>
-  | BigInt64Array<ArrayBuffer>
-  | BigUint64Array<ArrayBuffer>
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
   | string[];
 
 /** A tensor as plain data. onnxruntime-web's `Tensor` has this shape, so one can be passed as is. */
@@ -96,11 +101,13 @@ export function isWireError(value: unknown): value is BatonErrorWire {
   return typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'BatonError';
 }
 
-/** The buffers of `feeds`, to pass as comlink/postMessage transferables. */
+/** The buffers of `feeds`, to pass as comlink/postMessage transferables (shared ones are not transferable). */
 export function transferablesOf(feeds: Feeds): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const t of Object.values(feeds)) {
-    if (!Array.isArray(t.data)) out.add((t.data as Exclude<TensorData, string[]>).buffer);
+    if (Array.isArray(t.data)) continue;
+    const buffer = (t.data as Exclude<TensorData, string[]>).buffer;
+    if (buffer instanceof ArrayBuffer) out.add(buffer);
   }
   return [...out];
 }
