@@ -198,7 +198,10 @@ test('the real Silero VAD v5 → v6 update works end to end', async ({ page, reg
 test('an incompatible update (Silero legacy → v5 changes the inputs) is refused before switching', async ({ page, registry }) => {
   await registry.publish(sileroModelPath('legacy'), { name: 'vad', version: 'legacy' });
   await startRuntime(page, registry, { silero: true }, 'vad');
-  await registry.publish(sileroModelPath('v5'), { name: 'vad', version: '5' });
+  // The publisher refuses this without --allow-incompatible; a publisher who overrides it must
+  // not break the devices still running the old interface.
+  await expect(registry.publish(sileroModelPath('v5'), { name: 'vad', version: '5' })).rejects.toThrow(/incompatible-model/);
+  await registry.publish(sileroModelPath('v5'), { name: 'vad', version: '5', extraArgs: ['--allow-incompatible'] });
   const check = await page.evaluate(() => window.harness.rt.checkForUpdate());
   expect(check.ok && check.value.failed).toEqual([{ version: '5', error: expect.objectContaining({ code: 'incompatible-model' }) }]);
   expect(registry.server.requests({ path: '/registry/vad/chunks/*' }).length).toBe(1); // legacy's one chunk only

@@ -1,5 +1,5 @@
 /**
- * `baton/sw`: call {@link installBaton} from the app's service worker. It checks for model
+ * `baton-ml/sw`: call {@link installBaton} from the app's service worker. It checks for model
  * updates on activation, when a page asks, on an interval while the worker is alive, and on
  * Periodic Background Sync where the browser has it; downloads and verifies in the background;
  * and serves ready models at `<scope>__baton-model/<name>/<version|active>` from storage.

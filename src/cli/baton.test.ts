@@ -1,6 +1,6 @@
 /** The `baton` entry point as a user runs it: a separate Node process, exit codes and all. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -48,5 +48,15 @@ describe('the baton process', () => {
     const usage = await baton('publish');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/Usage: baton/);
+
+    // A second keygen into the same folder would strand every device pinning the first key.
+    const again = await baton('keygen', '--out', 'keys');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^baton keygen: .* already exist .*--force replaces them/);
+  }, 60_000);
+
+  it('--version prints the version in package.json', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await baton('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   }, 60_000);
 });

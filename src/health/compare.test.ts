@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { DEFAULT_HEALTH } from './defaults.js';
 import type { Feeds } from '../worker/protocol.js';
 import { copyFeeds, outputsAgree } from './compare.js';
 import { judgeShadow } from './verdict.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { DEFAULT_HEALTH } from './defaults.js';
 import { judge, wilson } from './verdict.js';
 import { SlidingWindow, type WindowStats } from './window.js';
 

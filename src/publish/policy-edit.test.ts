@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifestPayload } from '../manifest/schema.js';
 import { sampleManifest, sampleRelease } from '../testing/sample-manifest.js';
 import type { Manifest } from '../types.js';
-import { addRelease, kill, pin, PolicyError, promote, resign, rollbackTo, setHealth, setRolloutPercent, setStages, unpin } from './policy-edit.js';
+import { addRelease, describeInterfaceChanges, interfaceChanges, kill, pin, PolicyError, promote, resign, rollbackTo, setHealth, setRolloutPercent, setStages, unpin } from './policy-edit.js';
 
 /** Every edit must leave a manifest a device would accept. */
 const valid = (m: Manifest) => parseManifestPayload(resign(m, Date.parse('2026-01-02T00:00:00Z')));
@@ -88,5 +88,27 @@ describe('policy edits', () => {
     expect(() => setHealth(m, { maxP95Ratio: 0.5 })).toThrow(PolicyError);
     expect(() => setHealth(m, { windowMs: 0.5 })).toThrow(PolicyError);
     expect(() => setHealth(m, { minRequests: 500, windowRequests: 100 })).toThrow(/cannot exceed/);
+  });
+});
+
+describe('interfaceChanges: what a device would refuse as incompatible-model', () => {
+  const spec = (name: string, type: 'float32' | 'int64' | 'float16', shape: (number | string)[] = [1]) => ({ name, type, shape });
+
+  it('is empty for the same names and element types, whatever the order and the shapes', () => {
+    const base = sampleRelease('1', { inputs: [spec('a', 'float32'), spec('b', 'int64')] });
+    const next = sampleRelease('2', { inputs: [spec('b', 'int64', [7]), spec('a', 'float32', ['n', 3])] });
+    expect(interfaceChanges(base, next)).toEqual([]);
+  });
+
+  it('names each tensor added, removed or retyped, per side', () => {
+    const base = sampleRelease('1', { inputs: [spec('input', 'float32'), spec('h', 'float32'), spec('sr', 'int64')], outputs: [spec('y', 'float32')] });
+    const next = sampleRelease('2', { inputs: [spec('input', 'float32'), spec('state', 'float32'), spec('sr', 'int64')], outputs: [spec('y', 'float16')] });
+    const changes = interfaceChanges(base, next);
+    expect(changes).toEqual([
+      { side: 'inputs', name: 'h', change: 'removed', from: 'float32' },
+      { side: 'inputs', name: 'state', change: 'added', to: 'float32' },
+      { side: 'outputs', name: 'y', change: 'type', from: 'float32', to: 'float16' },
+    ]);
+    expect(describeInterfaceChanges(changes)).toBe('inputs: removed h (float32); added state (float32); outputs: changed type y float32 → float16');
   });
 });

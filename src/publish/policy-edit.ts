@@ -3,24 +3,17 @@
  * `promote`, `rollback`, `kill` and `pin` mean, separated from files and signing so every
  * rule is unit-testable. Each returns a new manifest; {@link resign} then bumps the sequence.
  */
+import { DEFAULT_HEALTH } from '../health/defaults.js';
 import { FORMAT_VERSION, LIMITS } from '../manifest/schema.js';
-import type { AbArm, HealthPolicy, Manifest, Release, RolloutPolicy, RolloutStage, ShadowPolicy, VersionId } from '../types.js';
+import type { AbArm, HealthPolicy, Manifest, Release, RolloutPolicy, RolloutStage, ShadowPolicy, TensorElementType, VersionId } from '../types.js';
+import { interfaceOf } from '../update/compat.js';
 
 /** An edit the policy does not allow; the CLI reports it as a usage error. */
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';
 }
 
-/** Conservative gates: enough samples to judge, quick enough to stop a bad release within a minute. */
-export const DEFAULT_HEALTH: HealthPolicy = {
-  windowRequests: 200,
-  windowMs: 60_000,
-  minRequests: 30,
-  maxErrorRateIncrease: 0.05,
-  maxP95Ratio: 2,
-  minShadowAgreement: 0.95,
-  promoteAfterRequests: 500,
-};
+export { DEFAULT_HEALTH };
 
 export const DEFAULT_EXPIRES_MS = 30 * 24 * 3600 * 1000;
 
@@ -62,6 +55,52 @@ export function addRelease(current: Manifest | undefined, release: Release, opts
     candidate: { version: release.version, percent, salt: opts.salt, ...(opts.shadow ? { shadow: opts.shadow } : {}) },
   };
   return { ...current, versions: prune([...current.versions, release], policy), policy };
+}
+
+/** One way a release's inputs or outputs differ from another's, as a device compares them. */
+export interface InterfaceChange {
+  readonly side: 'inputs' | 'outputs';
+  readonly name: string;
+  /** `from` is the old element type (removed, type), `to` the new one (added, type). */
+  readonly change: 'added' | 'removed' | 'type';
+  readonly from?: TensorElementType;
+  readonly to?: TensorElementType;
+}
+
+/**
+ * How `next`'s interface differs from `base`'s: tensors added, removed or retyped, by name. Uses
+ * the device's own {@link interfaceOf} (names and element types, not shapes), so the publisher
+ * warns about exactly what a device refuses with `incompatible-model`. Empty when compatible.
+ */
+export function interfaceChanges(base: Release, next: Release): InterfaceChange[] {
+  const [was, now] = [interfaceOf(base), interfaceOf(next)];
+  const changes: InterfaceChange[] = [];
+  for (const side of ['inputs', 'outputs'] as const) {
+    const before = new Map(was[side].map((t) => [t.name, t.type]));
+    const after = new Map(now[side].map((t) => [t.name, t.type]));
+    for (const [name, from] of before) {
+      const to = after.get(name);
+      if (to === undefined) changes.push({ side, name, change: 'removed', from });
+      else if (to !== from) changes.push({ side, name, change: 'type', from, to });
+    }
+    for (const [name, to] of after) if (!before.has(name)) changes.push({ side, name, change: 'added', to });
+  }
+  return changes;
+}
+
+/** `inputs: removed h (float32); added state (float32); outputs: changed type y float32 → float16`. */
+export function describeInterfaceChanges(changes: readonly InterfaceChange[]): string {
+  const parts: string[] = [];
+  for (const side of ['inputs', 'outputs'] as const) {
+    const of = (kind: InterfaceChange['change']) => changes.filter((c) => c.side === side && c.change === kind);
+    const words = [
+      ...(of('removed').length ? [`removed ${of('removed').map((c) => `${c.name} (${c.from})`).join(', ')}`] : []),
+      ...(of('added').length ? [`added ${of('added').map((c) => `${c.name} (${c.to})`).join(', ')}`] : []),
+      ...(of('type').length ? [`changed type ${of('type').map((c) => `${c.name} ${c.from} → ${c.to}`).join(', ')}`] : []),
+    ];
+    if (words.length) parts.push(`${side}: ${words.join('; ')}`);
+  }
+  return parts.join('; ');
 }
 
 /** Changes the candidate's share of devices. */

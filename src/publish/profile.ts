@@ -6,10 +6,10 @@
  *
  * samples.json: `{ "inputs": [ { "<input name>": { "type": "float32", "dims": [1, 4], "data": [ … ] }, … }, … ] }`
  */
-import { readFile } from 'node:fs/promises';
 import { BatonError } from '../errors.js';
 import { profileTensor } from '../observe/drift.js';
 import type { ReleaseProfile, TensorSpec } from '../types.js';
+import { readJsonFile } from './files.js';
 
 type SampleTensor = { type: string; dims: number[]; data: number[] };
 
@@ -24,12 +24,7 @@ const NUMERIC: Record<string, (data: number[]) => ArrayLike<number | bigint>> = 
 
 /** Reads and checks a samples file against the model's declared inputs. */
 export async function readSamples(path: string, inputs: readonly TensorSpec[]): Promise<Record<string, SampleTensor>[]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new BatonError('model-invalid', `profile samples ${path}: ${(e as Error).message}`);
-  }
+  const json = await readJsonFile(path, 'profile samples');
   const samples = (json as { inputs?: unknown })?.inputs;
   if (!Array.isArray(samples) || samples.length === 0) throw new BatonError('model-invalid', `profile samples ${path}: expected { "inputs": [ { <name>: { type, dims, data } }, … ] }`);
   for (const [i, sample] of samples.entries()) {

@@ -9,12 +9,24 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { modelName } from '../manifest/schema.js';
+import { FileError, fsReason } from './files.js';
 
 export interface RegistryPaths {
   readonly dir: string;
   readonly manifest: string;
   readonly history: string;
   readonly chunks: string;
+}
+
+/**
+ * The model name is a path segment here and a signed field in the manifest: refuse what the
+ * schema refuses before joining it into a path (`--name ../x` must not create `../x/chunks`).
+ * Returns the problem in words, or undefined when the name is valid.
+ */
+export function modelNameProblem(name: string): string | undefined {
+  const result = modelName.safeParse(name);
+  return result.success ? undefined : `"${name}" is not a model name: lowercase letters, digits and . _ - (not leading), at most 64`;
 }
 
 export function registryPaths(root: string, name: string): RegistryPaths {
@@ -32,7 +44,7 @@ export async function readManifestBytes(paths: RegistryPaths): Promise<Uint8Arra
     return new Uint8Array(await readFile(paths.manifest));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw new FileError(`cannot read registry manifest ${paths.manifest}: ${fsReason(e)}`, { cause: e });
   }
 }
 
@@ -42,7 +54,7 @@ export async function storedSize(path: string): Promise<number | undefined> {
     return (await stat(path)).size;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw new FileError(`cannot read registry chunk ${path}: ${fsReason(e)}`, { cause: e });
   }
 }
 
@@ -70,16 +82,16 @@ export async function writeManifest(paths: RegistryPaths, bytes: Uint8Array, seq
  * must be removed by hand; the error says where, rather than guessing it is safe to break.
  */
 export async function withRegistryLock<T>(paths: RegistryPaths, fn: () => Promise<T>): Promise<T> {
-  await mkdir(paths.chunks, { recursive: true });
   const lock = join(paths.dir, '.lock');
   let handle;
   try {
+    await mkdir(paths.chunks, { recursive: true });
     handle = await open(lock, 'wx');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new Error(`registry ${paths.dir} is locked by another publisher (remove ${lock} if none is running)`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && (e as NodeJS.ErrnoException).path === lock) {
+      throw new FileError(`registry ${paths.dir} is locked by another publisher (remove ${lock} if none is running)`);
     }
-    throw e;
+    throw new FileError(`cannot write to registry ${paths.dir}: ${fsReason(e)}`, { cause: e });
   }
   try {
     await handle.writeFile(`${process.pid}\n`);

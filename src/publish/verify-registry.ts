@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { BatonError, type BatonErrorCode } from '../errors.js';
 import { verifyManifest } from '../manifest/verify.js';
 import type { Manifest, PublicKeyJson } from '../types.js';
+import { FileError, fsReason } from './files.js';
 import { chunkPath, readManifestBytes, registryPaths } from './registry-fs.js';
 
 export interface RegistryProblem {
@@ -92,7 +93,7 @@ async function checkChunk(path: string, sha256: string, size: number): Promise<U
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FileError(`cannot read registry chunk ${path}: ${fsReason(e)}`, { cause: e });
     return { code: 'chunk-missing', chunk: sha256, message: `chunk ${sha256} is missing` };
   }
   if (bytes.length !== size) {

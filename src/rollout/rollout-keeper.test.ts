@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHealthMonitor } from '../health/monitor.js';
-import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { DEFAULT_HEALTH } from '../health/defaults.js';
 import { openBatonDb } from '../store/db.js';
 import { INITIAL_ROLLOUT } from './reduce.js';
 import { createRolloutKeeper } from './rollout-keeper.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { DEFAULT_HEALTH } from '../health/defaults.js';
 import type { RolloutPolicy } from '../types.js';
 import { route } from './route.js';
 

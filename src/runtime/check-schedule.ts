@@ -53,7 +53,10 @@ export function startCheckSchedule(deps: CheckScheduleDeps): CheckSchedule {
   const run = () => {
     if (disposed) return;
     // One at a time: a tick that finds a check still running waits for the next one.
-    if (running) return void arm();
+    if (running) {
+      arm();
+      return;
+    }
     running = true;
     missed = false;
     lastCheck = now();

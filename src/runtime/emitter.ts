@@ -13,7 +13,8 @@ export function createEmitter<Events extends Record<string, unknown>>(): Emitter
   const handlers = new Map<keyof Events, Set<(event: never) => void>>();
   return {
     emit(type, event) {
-      for (const handler of [...(handlers.get(type) ?? [])]) {
+      // A snapshot: a handler that subscribes or unsubscribes others changes the next emit, not this one.
+      for (const handler of Array.from(handlers.get(type) ?? [])) {
         try {
           (handler as (e: typeof event) => void)(event);
         } catch (e) {

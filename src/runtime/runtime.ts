@@ -8,7 +8,7 @@ import { Tensor } from 'onnxruntime-common';
 import { BatonError, isBatonError } from '../errors.js';
 import { createHealthMonitor, JUDGE_EVERY, outputsFinite } from '../health/monitor.js';
 import type { Verdict } from '../health/verdict.js';
-import { DEFAULT_HEALTH } from '../publish/policy-edit.js';
+import { DEFAULT_HEALTH } from '../health/defaults.js';
 import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
 import { createRolloutKeeper } from '../rollout/rollout-keeper.js';
 import { parseRolloutRecord, rolloutKey } from '../rollout/rollout-record.js';
@@ -331,13 +331,17 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
       const state = rollout.dispatch({ type: 'switched', to: slot.version, ...(old ? { from: old.version } : {}), stable: lastStatus?.manifest?.policy.stable ?? slot.version, at: Date.now() });
       const onTrial = state.trial?.version === slot.version;
       if (onTrial && !resumes) health.reset(slot.version);
-      await flipTo(slot, old);
+      // The fallback is in place in the same turn as the switch: a candidate can fail its gate
+      // while the active version is still being recorded (a service-worker round trip, slow on a
+      // busy device), and its rollback must find the version it replaced.
       const previousFallback = fallback;
       fallback = onTrial ? old : undefined;
+      const recorded = flipTo(slot, old);
       for (const s of new Set([previousFallback, old])) if (s && s !== fallback && s !== slot) retire(s);
       // The standby (if this switch used it) is replaced once the swap is well over; after a cold
       // start, a moment after the first answers rather than competing with them for the cores.
       workers.replenishLater(old ? undefined : Math.min(COLD_START_STANDBY_DELAY_MS, cfg.standbyRespawnDelayMs));
+      await recorded;
     } finally {
       preparing = undefined;
     }

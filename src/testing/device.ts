@@ -80,7 +80,7 @@ export async function setDeviceId(target: BrowserContext | Page, deviceId: strin
   // needs no eval in the page (which an app's Content-Security-Policy may forbid).
   await target.addInitScript(
     `if (typeof indexedDB !== 'undefined' && self.origin !== 'null') {\n` +
-      `  (${seedDeviceId.toString()})(${JSON.stringify(args)}, indexedDB).catch((e) => console.error('baton/testing setDeviceId:', e));\n` +
+      `  (${seedDeviceId.toString()})(${JSON.stringify(args)}, indexedDB).catch((e) => console.error('baton-ml/testing setDeviceId:', e));\n` +
       `}`,
   );
 }

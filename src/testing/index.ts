@@ -1,5 +1,5 @@
 /**
- * `baton/testing`: a Playwright kit for testing an app's model updates in a real browser, and
+ * `baton-ml/testing`: a Playwright kit for testing an app's model updates in a real browser, and
  * what Baton's own suite runs on.
  *
  * - Fixtures: `test` gives each test a `registry` — a fresh signed registry on its own
@@ -14,7 +14,7 @@
  * - Deterministic test models and Chromium launch options.
  *
  * @example
- * import { test, expect, runOnce, startLoad, stopLoad, checkForUpdate, waitForVersion } from 'baton/testing';
+ * import { test, expect, runOnce, startLoad, stopLoad, checkForUpdate, waitForVersion } from 'baton-ml/testing';
  * test('v2 takes over with no failed request', async ({ page, registry }) => {
  *   await registry.publish(v1Bytes, { version: '1' });
  *   await page.goto(registry.server.url);

@@ -1,5 +1,5 @@
 /**
- * The claims of assertions.ts as Playwright `expect` matchers. `expect` from `baton/testing`
+ * The claims of assertions.ts as Playwright `expect` matchers. `expect` from `baton-ml/testing`
  * already has them; `batonMatchers` is for a project that extends its own `expect`.
  *
  * @example

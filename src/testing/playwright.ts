@@ -4,7 +4,7 @@
  * app under test at `/`. `expect` carries the update claims of matchers.ts.
  *
  * @example
- * import { test, expect } from 'baton/testing';
+ * import { test, expect } from 'baton-ml/testing';
  * test.use({ batonAppDir: 'dist', batonModel: 'mlp' });
  * test('serves v1', async ({ page, registry }) => {
  *   await registry.publish('models/v1.onnx', { version: '1' });

@@ -38,7 +38,7 @@ async function callHook<M extends HookMethod>(page: Page, opts: HookOptions, met
     },
     [BATON_TEST_GLOBAL, opts.model ?? null, method, arg] as const,
   );
-  if (!outcome.ok) throw new Error(`baton/testing ${method}: ${outcome.error}`);
+  if (!outcome.ok) throw new Error(`baton-ml/testing ${method}: ${outcome.error}`);
   return outcome.value as Awaited<ReturnType<BatonTestHook[M]>>;
 }
 
@@ -65,7 +65,7 @@ async function waitUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean
       .toBe(true);
   } catch {
     const seen = lastError !== undefined ? String((lastError as Error).message ?? lastError) : JSON.stringify(last);
-    throw new Error(`baton/testing: timed out waiting for ${what}; last seen: ${seen}`);
+    throw new Error(`baton-ml/testing: timed out waiting for ${what}; last seen: ${seen}`);
   }
   return last!;
 }

@@ -65,7 +65,10 @@ export function baton(options: BatonPluginOptions): Plugin {
         optimizeDeps: {
           // Pre-bundled, the package would move away from the inference worker module its
           // client starts by URL, and from the module this plugin fills with the build's defaults.
-          exclude: [PACKAGE],
+          // onnxruntime-web's ES bundles are self-contained and find their wasm beside them:
+          // served as they are, the worker's dynamic import of them needs no re-optimisation
+          // (which reloads the page and 404s the chunks of the previous one).
+          exclude: [PACKAGE, 'onnxruntime-web'],
           include: BROWSER_DEPENDENCIES.map((dep) => `${PACKAGE} > ${dep}`),
         },
         // The inference worker is a module worker that loads onnxruntime-web on demand.

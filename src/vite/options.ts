@@ -2,6 +2,7 @@
  * baton-ml/vite's options: what an app writes in vite.config, checked once (a mistake names the
  * option and the bad value), with every default filled in.
  */
+import { isAbsolute, join } from 'node:path';
 import { readPublicKey } from '../publish/keys-fs.js';
 import type { PublicKeyJson } from '../types.js';
 
@@ -92,7 +93,6 @@ export function resolvePluginOptions(options: BatonPluginOptions): ResolvedPlugi
 
 /** Reads and checks the pinned keys; a missing file says how to make one. */
 export async function readPinnedKeys(files: readonly string[], root: string): Promise<PublicKeyJson[]> {
-  const { isAbsolute, join } = await import('node:path');
   return Promise.all(
     files.map(async (file) => {
       const path = isAbsolute(file) ? file : join(root, file);

@@ -1,11 +1,10 @@
 /**
- * The example app's device tests, on the kit from `baton/testing`: each test gets a fresh
- * registry server that serves the built app at `/` and signs with the key the build pins.
+ * The app's device tests on baton-ml's kit: each test gets a fresh registry server that serves
+ * the built app at `/` and signs with the key the build pins (tests/global-setup.ts makes both).
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
-import { chromiumLaunchOptions, type BatonFixtures } from 'baton/testing';
-import { KEYS_DIR } from './vite.config.js';
+import { chromiumLaunchOptions, type BatonFixtures } from 'baton-ml/testing';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -13,7 +12,6 @@ export default defineConfig<BatonFixtures>({
   testDir: here('./tests'),
   testMatch: '**/*.spec.ts',
   globalSetup: here('./tests/global-setup.ts'),
-  tsconfig: here('./tsconfig.json'),
   fullyParallel: true,
   workers: 2,
   timeout: 60_000,
@@ -28,6 +26,6 @@ export default defineConfig<BatonFixtures>({
     trace: 'retain-on-failure',
     batonAppDir: here('./dist'),
     batonModel: 'mlp',
-    batonKeys: { privatePath: `${KEYS_DIR}/baton-private.json`, publicPath: `${KEYS_DIR}/baton-public.json` },
+    batonKeys: { privatePath: here('./keys/baton-private.json'), publicPath: here('./keys/baton-public.json') },
   },
 });

@@ -1,6 +1,6 @@
 /**
- * The update paths of this app, on a real Chromium with its real service worker: what an app's
- * own device tests look like with `baton/testing`.
+ * The update paths of the production build (`vite build`, with the plugin's service worker) on a
+ * real Chromium: what an app's own device tests look like with `baton-ml/testing`.
  */
 import {
   checkForUpdate,
@@ -22,7 +22,7 @@ import {
   waitForRuntimeEvent,
   waitForServiceWorkerControl,
   waitForVersion,
-} from 'baton/testing';
+} from 'baton-ml/testing';
 
 /** The outputs the test MLP `variant` computes on the app's input. */
 const expected = (variant: number) => Array.from(mlpReference(variant, Float32Array.of(0.5, -1, 2, 0.25), 1));
@@ -36,6 +36,7 @@ test('serves v1, and again after an offline reload', async ({ page, registry }) 
   expect(online).toMatchObject({ ok: true, version: '1' });
   online.outputs!['y']!.data.forEach((y, i) => expect(y).toBeCloseTo(expected(1)[i]!, 5));
   await expect(page.locator('#serving')).toHaveText('1');
+  await expect(page.locator('#updates')).toHaveText('service-worker');
 
   // Offline: the app comes from the precache, the model from IndexedDB, and the server sees
   // nothing but the browser's own update check of the service worker script, which Chromium's
