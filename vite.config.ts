@@ -90,7 +90,7 @@ export default defineConfig(({ mode }) => ({
     chunkSizeWarningLimit: 1024,
   },
   test: {
-    include: ['src/**/*.test.ts', 'sw/**/*.test.ts', 'demo/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'sw/**/*.test.ts', 'demo/**/*.test.ts', 'examples/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
   },

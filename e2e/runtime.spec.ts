@@ -267,3 +267,28 @@ test('with the service worker: serves, then starts offline from cache on a cold 
   // in the browser process, outside Playwright's offline emulation.)
   expect(registry.server.requests().slice(seen).map((r) => r.path).filter((p) => p !== '/sw.js')).toEqual([]);
 });
+
+for (const [what, scriptUrl] of [
+  ['a dev server answers the service worker URL with index.html', './index.html'],
+  ['the service worker script is missing (404)', './no-such-sw.js'],
+] as const) {
+  test(`when ${what}, the page runs the updates itself and says so once`, async ({ page, registry }) => {
+    await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
+    await startRuntime(page, registry, { serviceWorker: { scriptUrl } });
+    const first = await run(page);
+    expect(first.ok && first.version).toBe('1');
+    await expect.poll(async () => (await events(page)).filter((e) => e.type === 'service-worker-unavailable')).toHaveLength(1);
+    const said = (await events(page)).find((e) => e.type === 'service-worker-unavailable')!.event as { error: { code: string; message: string } };
+    expect(said.error.code).toBe('unavailable');
+    expect(said.error.message).toContain(scriptUrl.slice(2));
+    expect((await page.evaluate(() => window.harness.rt.status())).updates).toBe('page');
+    expect(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((r) => r.length))).toBe(0);
+
+    // The page's own updater does the work: v2 arrives and takes over.
+    await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
+    const check = await page.evaluate(() => window.harness.rt.checkForUpdate());
+    expect(check.ok && check.value.ready).toContain('2');
+    await expect.poll(async () => (await run(page)).ok && (await run(page)).version).toBe('2');
+    expect((await events(page)).filter((e) => e.type === 'service-worker-unavailable')).toHaveLength(1);
+  });
+}

@@ -57,7 +57,11 @@ export interface RuntimeConfig {
    * too, but a browser stops an idle one, so an open tab would otherwise never see a publish.
    */
   readonly checkIntervalMs?: number;
-  /** Creates the inference worker; for bundlers that cannot resolve Baton's worker URL. */
+  /**
+   * Creates the inference worker, for an app that builds its own (its module imports
+   * `baton-ml/worker`). Default: the worker module shipped in the package, which a bundler that
+   * follows `new Worker(new URL(…, import.meta.url))` finds by itself (Vite and webpack 5 tested).
+   */
   readonly createWorker?: CreateWorker;
   /**
    * Keep one idle worker with onnxruntime-web initialised, so an update does not compile wasm

@@ -1,7 +1,8 @@
 /**
  * Every browser entry of baton-ml as a consumer imports it, compiled under each module
  * resolution a consumer may use (tsconfig.bundler.json, .nodenext.json, .node16.json), without
- * skipLibCheck: an implicit `any` from a declaration that does not resolve fails here.
+ * skipLibCheck: an implicit `any` from a declaration that does not resolve fails here, and so
+ * does a `@ts-expect-error` that no longer finds its error.
  */
 import { BatonError, createRuntime, type Feeds, type Runtime, type RuntimeConfig, type RunOutput } from 'baton-ml';
 import { exposeRuntimeForTests } from 'baton-ml/testing/app';
