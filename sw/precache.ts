@@ -10,13 +10,12 @@
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, getCacheKeyForURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { cacheFirstWasm } from './wasm-cache.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
 /** One precached file: a URL relative to the service worker, and a revision unless its name is hashed. */
 export type PrecacheEntry = string | { readonly url: string; readonly revision: string | null };
-
-export const WASM_CACHE = 'baton-wasm';
 
 export function installPrecache(entries: readonly PrecacheEntry[]): void {
   cleanupOutdatedCaches();
@@ -24,23 +23,4 @@ export function installPrecache(entries: readonly PrecacheEntry[]): void {
   // A single-page app's navigations (any path, any query) are its index.html.
   if (getCacheKeyForURL('index.html')) registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
   registerRoute(({ url, request }) => request.method === 'GET' && url.origin === self.location.origin && url.pathname.endsWith('.wasm'), ({ request }) => cacheFirstWasm(request));
-}
-
-async function cacheFirstWasm(request: Request): Promise<Response> {
-  const cache = await caches.open(WASM_CACHE);
-  const hit = await cache.match(request);
-  if (hit) return hit;
-  const response = await fetch(request);
-  if (response.ok) {
-    const stem = wasmStem(request.url);
-    for (const old of await cache.keys()) if (wasmStem(old.url) === stem) await cache.delete(old);
-    await cache.put(request, response.clone());
-  }
-  return response;
-}
-
-/** `…/ort-wasm-simd-threaded.jsep-MDYUKy93.wasm` → `ort-wasm-simd-threaded.jsep`: the file without its build hash. */
-export function wasmStem(url: string): string {
-  const name = new URL(url).pathname.split('/').pop() ?? '';
-  return name.replace(/\.wasm$/, '').replace(/-[\w-]{8}$/, '');
 }
