@@ -123,3 +123,21 @@ test('a v2 whose outputs are NaN is rolled back to v1 within its health window',
   expect(records).toRollBackWithin(40, { from: '2', to: '1' });
   expect((await runOnce(page)).version).toBe('1');
 });
+
+test('two open tabs: a publish that one tab checks reaches both, and v2 is downloaded once', async ({ context, registry }) => {
+  await registry.publish(mlpModel(1), { version: '1' });
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  await a.goto(registry.server.url);
+  await waitForVersion(a, '1');
+  await b.goto(registry.server.url);
+  await waitForVersion(b, '1');
+
+  await registry.publish(mlpModel(2), { version: '2' });
+  const v2 = (await registry.newChunks('2', '1')).map((c) => registry.paths.chunk(c.sha256));
+  expect(await checkForUpdate(a)).toMatchObject({ ok: true, value: { ready: expect.arrayContaining(['2']) } });
+  // Tab b made no check of its own: it heard that v2 was ready.
+  await waitForVersion(a, '2');
+  await waitForVersion(b, '2');
+  expect((await runOnce(b)).version).toBe('2');
+  expect(registry.requests({ failed: false }).filter((r) => v2.includes(r.path)).map((r) => r.path).sort()).toEqual([...v2].sort());
+});
