@@ -60,7 +60,7 @@ export function baton(options: BatonPluginOptions): Plugin {
   return {
     name: 'baton-ml',
     config(user): UserConfig {
-      const headers = options.crossOriginIsolated ? CROSS_ORIGIN_ISOLATION : undefined;
+      const headers = opts.crossOriginIsolated ? CROSS_ORIGIN_ISOLATION : undefined;
       return {
         optimizeDeps: {
           // Pre-bundled, the package would move away from the inference worker module its
