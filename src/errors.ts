@@ -34,8 +34,10 @@ export type BatonErrorCode =
   | 'http-error'
   /** The request failed below HTTP: offline, connection reset or dropped mid-body. */
   | 'network-error'
-  /** A request or a body stalled longer than allowed. */
+  /** A request or a body stalled longer than allowed, or missed its overall deadline (details.deadline). */
   | 'timeout'
+  /** A body kept arriving, but slower than the minimum throughput allowed (a trickling server). */
+  | 'too-slow'
   /** The origin's storage quota does not leave room for the download. */
   | 'quota-exceeded'
   /** Storage (IndexedDB) failed for a reason other than quota. */
@@ -54,6 +56,8 @@ export type BatonErrorCode =
   | 'warmup-failed'
   /** `session.run` failed (bad feeds, or the model failed on this input). */
   | 'run-failed'
+  /** An input tensor is larger than the runtime allows (`maxInputElements`); refused before the run. */
+  | 'input-too-large'
   /** The inference worker died (crash, out of memory); the call did not complete. */
   | 'worker-crashed'
   /** The runtime was disposed before the call completed. */
@@ -82,6 +86,7 @@ const CODES: ReadonlySet<string> = new Set<BatonErrorCode>([
   'http-error',
   'network-error',
   'timeout',
+  'too-slow',
   'quota-exceeded',
   'storage-failed',
   'incompatible-model',
@@ -91,6 +96,7 @@ const CODES: ReadonlySet<string> = new Set<BatonErrorCode>([
   'model-load-failed',
   'warmup-failed',
   'run-failed',
+  'input-too-large',
   'worker-crashed',
   'disposed',
 ]);
