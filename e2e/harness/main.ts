@@ -66,13 +66,16 @@ async function runBytes(bytes: Uint8Array<ArrayBuffer>, input: number[], batch: 
 
 /** The service-worker path: the same calls an app makes through Baton's update client. */
 const sw = {
-  connect: () =>
+  /** `heartbeatMs`: how often a running check asks whether the worker still runs it (tests shorten it). */
+  connect: (opts: { heartbeatMs?: number } = {}) =>
     outcome(async () => {
-      client ??= await connectServiceWorker({ scriptUrl: './sw.js' });
-      client.on((e) => {
-        events.push(e);
-        if (e.type !== 'progress') log(`event: ${JSON.stringify(e)}`);
-      });
+      if (!client) {
+        client = await connectServiceWorker({ scriptUrl: './sw.js', ...opts });
+        client.on((e) => {
+          events.push(e);
+          if (e.type !== 'progress') log(`event: ${JSON.stringify(e)}`);
+        });
+      }
       return { controlled: navigator.serviceWorker.controller !== null };
     }),
   configure: (config: Omit<ModelConfig, 'runtime'> & { runtime?: RuntimeInfo }) => outcome(() => client!.configure({ runtime, ...config })),

@@ -53,6 +53,9 @@ export interface ConnectOptions {
   readonly periodicSyncMinIntervalMs?: number;
 }
 
+/** Interruptions in a row, with no chunk stored in between, after which a check gives up. */
+export const MAX_IDLE_INTERRUPTIONS = 3;
+
 export async function connectServiceWorker(opts: ConnectOptions): Promise<UpdateClient> {
   const container = navigator.serviceWorker;
   if (!container) throw new BatonError('unavailable', 'service workers are not available in this context (insecure origin or private mode?)');
@@ -114,15 +117,29 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
       );
     });
 
+  // Verified chunks stored per model, as the progress events tell: how a resumed check shows
+  // that it gets somewhere.
+  const stored = new Map<string, number>();
+  events.on((e) => {
+    if (e.type === 'progress' && (e.chunksFetched > 0 || e.phase === 'verifying')) stored.set(e.model, (stored.get(e.model) ?? 0) + 1);
+  });
+
   return {
     configure: (config) => request({ type: 'configure', config }),
     async check(model) {
-      for (let attempt = 1; ; attempt++) {
+      // However often the browser stops the worker, a check that stores chunks between two stops
+      // is resumed (the next worker fetches only what is missing); one that stops again and
+      // again with nothing stored in between is given up with the interruption as its error.
+      let idle = 0;
+      for (;;) {
+        const before = stored.get(model) ?? 0;
         try {
           return await checkOnce(model);
         } catch (e) {
           const interrupted = e instanceof BatonError && e.code === 'unavailable' && e.details?.['interrupted'] === true;
-          if (!interrupted || attempt >= 3) throw e;
+          if (!interrupted) throw e;
+          idle = (stored.get(model) ?? 0) > before ? 0 : idle + 1;
+          if (idle >= MAX_IDLE_INTERRUPTIONS) throw e;
         }
       }
     },
