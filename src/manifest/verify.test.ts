@@ -6,7 +6,7 @@ import { sampleManifest, sampleRelease, SAMPLE_NOW } from '../testing/sample-man
 import type { Manifest, PrivateKeyJson, PublicKeyJson } from '../types.js';
 import { MAX_ENVELOPE_BYTES } from './envelope.js';
 import { signEnvelope, signManifest } from './sign.js';
-import { verifyManifest, type VerifyOptions } from './verify.js';
+import { markUnderKeys, verifyManifest, type VerifyOptions } from './verify.js';
 
 let key: { publicKey: PublicKeyJson; privateKey: PrivateKeyJson };
 let other: { publicKey: PublicKeyJson; privateKey: PrivateKeyJson };
@@ -229,5 +229,41 @@ describe('BatonError across a boundary', () => {
     expect(back).toMatchObject({ code: 'hash-mismatch', message: 'chunk 3 is corrupt', details: { chunk: 3 } });
     expect(BatonError.fromWire(JSON.parse(JSON.stringify(error.toWire())))).toMatchObject({ code: 'hash-mismatch' });
     expect(BatonError.isWire({ name: 'BatonError', code: 'made-up', message: 'x' })).toBe(false);
+  });
+});
+
+describe('markUnderKeys: anti-rollback after a key rotation', () => {
+  const mark = { sequence: 2 ** 53 - 1, payloadSha256: 'f'.repeat(64) };
+
+  it('keeps the mark while the manifest that set it is signed by the pinned keys', async () => {
+    const bytes = await signManifest(sampleManifest(), [key.privateKey]);
+    expect(await markUnderKeys({ bytes, mark }, [key.publicKey])).toBe(mark);
+    // A transition that pins both keys still trusts it.
+    expect(await markUnderKeys({ bytes, mark }, [key.publicKey, other.publicKey])).toBe(mark);
+  });
+
+  it('drops a mark set by a key the app no longer pins (a compromised key rotated out)', async () => {
+    const bytes = await signManifest(sampleManifest(), [key.privateKey]);
+    expect(await markUnderKeys({ bytes, mark }, [other.publicKey])).toBeUndefined();
+  });
+
+  it('keeps a mark the new key also vouched for (signed by both during the transition): no replay after the rotation', async () => {
+    const bytes = await signManifest(sampleManifest(), [key.privateKey, other.privateKey]);
+    expect(await markUnderKeys({ bytes, mark }, [other.publicKey])).toBe(mark);
+  });
+
+  it('drops a mark that no longer meets a raised threshold, and keeps one that does', async () => {
+    const one = await signManifest(sampleManifest(), [key.privateKey]);
+    const two = await signManifest(sampleManifest(), [key.privateKey, other.privateKey]);
+    const both = [key.publicKey, other.publicKey];
+    expect(await markUnderKeys({ bytes: one, mark }, both, 2)).toBeUndefined();
+    expect(await markUnderKeys({ bytes: two, mark }, both, 2)).toBe(mark);
+  });
+
+  it('has no mark without a stored manifest, and never lifts it for the caller’s own mistake', async () => {
+    expect(await markUnderKeys(undefined, [key.publicKey])).toBeUndefined();
+    const bytes = await signManifest(sampleManifest(), [key.privateKey]);
+    await expect(markUnderKeys({ bytes, mark }, [])).rejects.toThrow(TypeError);
+    await expect(markUnderKeys({ bytes, mark }, [key.publicKey], 0)).rejects.toThrow(RangeError);
   });
 });

@@ -135,3 +135,32 @@ export function checkSequence(sequence: number, payloadSha256: string, last: Acc
     { sequence, accepted: last.sequence },
   );
 }
+
+/**
+ * The anti-rollback mark that still applies under the keys the app pins now. The mark (the
+ * highest sequence accepted) is kept only while the manifest that set it still carries
+ * `threshold` valid signatures from those keys. After a rotation that dropped a compromised
+ * key, a mark that key fast-forwarded (say to sequence 2^53 − 1) no longer binds: the first
+ * manifest signed by the new key set is accepted on its own merits and starts a new mark, as
+ * TUF resets its version numbers on a root rotation. A mark the new set still vouches for (the
+ * publisher signed with both keys during the transition) is kept, so an old manifest cannot be
+ * replayed. Expiry still bounds any replay after a reset.
+ *
+ * @returns `mark` when it applies; undefined when there is none or the current keys no longer trust it.
+ */
+export async function markUnderKeys(
+  stored: { readonly bytes: Uint8Array; readonly mark: AcceptedManifest } | undefined,
+  publicKeys: readonly PublicKeyJson[],
+  threshold = 1,
+): Promise<AcceptedManifest | undefined> {
+  if (!stored) return undefined;
+  try {
+    await checkSignatures(openEnvelope(stored.bytes), publicKeys, threshold);
+    return stored.mark;
+  } catch (e) {
+    // Only a verdict on the stored manifest's signatures resets the mark; a bad argument (no
+    // keys, a malformed key) is the caller's mistake and must not quietly lift the protection.
+    if (e instanceof BatonError && ['unknown-key', 'signature-invalid', 'manifest-invalid'].includes(e.code)) return undefined;
+    throw e;
+  }
+}

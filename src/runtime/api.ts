@@ -25,7 +25,8 @@ export interface RunOutput {
 // A type alias, not an interface: the emitter needs an index-signature-compatible record.
 export type RuntimeEvents = {
   progress: DownloadProgress & { readonly model: string };
-  'manifest-accepted': { readonly sequence: number; readonly unchanged: boolean };
+  /** A verified manifest; `keysChanged`: its anti-rollback mark restarted after a key rotation. */
+  'manifest-accepted': { readonly sequence: number; readonly unchanged: boolean; readonly keysChanged?: true };
   'version-ready': { readonly version: VersionId };
   /** A new version took over between two requests. */
   switch: { readonly from?: VersionId; readonly to: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };

@@ -16,7 +16,7 @@ export function relayUpdateEvent(e: UpdateEvent, emit: <K extends keyof RuntimeE
       reconcile();
       break;
     case 'manifest-accepted':
-      emit('manifest-accepted', { sequence: e.sequence, unchanged: e.unchanged });
+      emit('manifest-accepted', { sequence: e.sequence, unchanged: e.unchanged, ...(e.keysChanged ? { keysChanged: true } : {}) });
       // A policy change (kill, pin, rollback) may need a switch to a version already stored.
       if (!e.unchanged) reconcile();
       break;

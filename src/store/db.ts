@@ -37,6 +37,8 @@ export interface ModelRecord {
   readonly active?: VersionId;
   readonly previous?: VersionId;
   readonly lastCheckAt?: number;
+  /** When a check last verified a manifest: the device's freshness. */
+  readonly verifiedAt?: number;
   readonly lastError?: BatonErrorWire;
 }
 

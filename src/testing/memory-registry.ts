@@ -24,8 +24,8 @@ export interface MemoryRegistry {
   fetch: typeof fetch;
   /** Adds a release of `bytes` (chunked at `chunkSize`) and returns it (unpublished). */
   release(version: string, bytes: Uint8Array<ArrayBuffer>, chunkSize?: number, extra?: Partial<Release>): Promise<Release>;
-  /** Signs and serves a manifest with these releases and policy. */
-  publish(releases: Release[], policy: Partial<RolloutPolicy> & { stable: string }, extra?: Partial<Manifest>): Promise<Manifest>;
+  /** Signs (with this registry's key, or `keys`) and serves a manifest with these releases and policy. */
+  publish(releases: Release[], policy: Partial<RolloutPolicy> & { stable: string }, extra?: Partial<Manifest>, keys?: readonly PrivateKeyJson[]): Promise<Manifest>;
   chunkRequests(): string[];
 }
 
@@ -65,7 +65,7 @@ export async function createMemoryRegistry(): Promise<MemoryRegistry> {
         ...extra,
       });
     },
-    async publish(releases, policy, extra = {}) {
+    async publish(releases, policy, extra = {}, keys = [privateKey]) {
       sequence++;
       const manifest: Manifest = {
         formatVersion: FORMAT_VERSION,
@@ -77,7 +77,7 @@ export async function createMemoryRegistry(): Promise<MemoryRegistry> {
         policy: { killed: [], health: DEFAULT_HEALTH, ...policy },
         ...extra,
       };
-      files.set(`${new URL(BASE).pathname}/manifest.json`, new Uint8Array(await signManifest(manifest, [privateKey])));
+      files.set(`${new URL(BASE).pathname}/manifest.json`, new Uint8Array(await signManifest(manifest, keys)));
       return manifest;
     },
     chunkRequests: () => requests.filter((p) => p.includes('/chunks/')),

@@ -17,7 +17,11 @@ export const PERIODIC_SYNC_TAG = 'baton-check';
 
 /** Broadcast to every context of the origin. */
 export type UpdateEvent =
-  | { readonly type: 'manifest-accepted'; readonly model: string; readonly sequence: number; readonly unchanged: boolean }
+  /**
+   * `keysChanged`: the anti-rollback mark was set under keys the app no longer pins, so it was
+   * restarted from this manifest (a key rotation).
+   */
+  | { readonly type: 'manifest-accepted'; readonly model: string; readonly sequence: number; readonly unchanged: boolean; readonly keysChanged?: true }
   | ({ readonly type: 'progress'; readonly model: string } & DownloadProgress)
   | { readonly type: 'version-ready'; readonly model: string; readonly version: VersionId; readonly active: boolean }
   | { readonly type: 'update-failed'; readonly model: string; readonly version?: VersionId; readonly error: BatonErrorWire }
@@ -53,6 +57,8 @@ export interface ModelStatus {
   readonly previous?: VersionId;
   readonly sequence?: number;
   readonly lastCheckAt?: number;
+  /** When a check last verified a manifest (new, or the stored one again after a 304). */
+  readonly verifiedAt?: number;
   readonly lastError?: BatonErrorWire;
   readonly versions: readonly { readonly version: VersionId; readonly state: VersionState; readonly release: Release; readonly error?: BatonErrorWire }[];
 }

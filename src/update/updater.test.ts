@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatonError, type BatonErrorCode } from '../errors.js';
+import { generateKeyPair } from '../crypto/ed25519.js';
 import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
 import { saveRolloutRecord } from '../rollout/rollout-record.js';
 import { deviceBucket } from '../router/bucket.js';
@@ -244,5 +245,44 @@ describe('updates', () => {
     const stored = await db.getAllKeys('chunks');
     const needed = new Set([...v2.chunks, ...v3.chunks].map((c) => c.sha256));
     expect(new Set(stored)).toEqual(needed);
+  });
+});
+
+describe('a key rotation', () => {
+  it('recovers from a compromised key that fast-forwarded the sequence, once the app pins only the new key', async () => {
+    const stolen = registry.privateKey;
+    const fresh = await generateKeyPair();
+    await registry.publish([v1], { stable: '1' });
+    const old = await updater();
+    expect((await old.check('mlp')).ready).toEqual(['1']);
+    // The thief signs a harmless manifest at the highest sequence there is: it is valid, so accepted.
+    await registry.publish([v1], { stable: '1' }, { sequence: Number.MAX_SAFE_INTEGER });
+    expect((await old.check('mlp')).sequence).toBe(Number.MAX_SAFE_INTEGER);
+    // The publisher's next release, signed by both keys: every device on the old build refuses it.
+    await registry.publish([v1, v2], { stable: '1', candidate: { version: '2', percent: 100, salt: 's' } }, { sequence: 3 }, [stolen, fresh.privateKey]);
+    expect(await codeOf(old.check('mlp'))).toBe('manifest-rollback');
+    expect(registry.chunkRequests().filter((p) => v2.chunks.some((c) => p.endsWith(c.sha256)))).toEqual([]);
+
+    // The app ships a build that pins only the new key: the fast-forwarded mark is no longer its own.
+    events = [];
+    const rotated = await updater({ publicKeys: [fresh.publicKey] });
+    const result = await rotated.check('mlp');
+    expect(result).toMatchObject({ sequence: 3, ready: expect.arrayContaining(['1', '2']), failed: [] });
+    expect(events.find((e) => e.type === 'manifest-accepted')).toMatchObject({ sequence: 3, keysChanged: true });
+    // And the new mark binds: a replay below it is refused.
+    await registry.publish([v1], { stable: '1' }, { sequence: 2 }, [fresh.privateKey]);
+    expect(await codeOf(rotated.check('mlp'))).toBe('manifest-rollback');
+  });
+
+  it('keeps the mark through a rotation when the new key signed it too: no replay of an older manifest', async () => {
+    const fresh = await generateKeyPair();
+    await registry.publish([v1], { stable: '1' }, { sequence: 5 });
+    await registry.publish([v1], { stable: '1' }, { sequence: 9 }, [registry.privateKey, fresh.privateKey]);
+    const old = await updater();
+    expect((await old.check('mlp')).sequence).toBe(9);
+    await registry.publish([v1], { stable: '1' }, { sequence: 5 }, [fresh.privateKey]);
+    const rotated = await updater({ publicKeys: [fresh.publicKey] });
+    expect(await codeOf(rotated.check('mlp'))).toBe('manifest-rollback');
+    expect(events.some((e) => e.type === 'manifest-accepted' && e.keysChanged)).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { downloadRelease, missingChunks } from '../download/download-release.js'
 import type { Sleep } from '../download/retry.js';
 import { MAX_ENVELOPE_BYTES, openEnvelope } from '../manifest/envelope.js';
 import { parseManifestPayload } from '../manifest/schema.js';
-import { parsePayloadJson, verifyManifest } from '../manifest/verify.js';
+import { markUnderKeys, parsePayloadJson, verifyManifest } from '../manifest/verify.js';
 import { loadRolloutState } from '../rollout/rollout-record.js';
 import { newDeviceId } from '../router/bucket.js';
 import { routeDevice } from '../router/device-route.js';
@@ -100,7 +100,13 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     const config = record.config;
     if (!config) throw new BatonError('unavailable', `model "${model}" is not configured on this device`, { model });
     try {
-      const fetched = await fetchManifest(deps.fetch, config.manifestUrl, record.manifestBytes ? record.etag : undefined);
+      // The anti-rollback mark binds only while the keys the app pins now still trust the
+      // manifest that set it (see markUnderKeys); without it, the stored manifest is no basis
+      // for a 304 either.
+      const held = record.manifestBytes && record.accepted ? { bytes: record.manifestBytes, mark: record.accepted } : undefined;
+      const lastAccepted = await markUnderKeys(held, config.publicKeys, config.threshold);
+      const keysChanged = held !== undefined && lastAccepted === undefined;
+      const fetched = await fetchManifest(deps.fetch, config.manifestUrl, lastAccepted ? record.etag : undefined);
       const bytes = fetched.notModified ? record.manifestBytes! : fetched.bytes;
       // A 304 is re-verified too: the stored manifest may have expired since.
       const verified = await verifyManifest(bytes, {
@@ -108,7 +114,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
         expectedName: config.name,
         now,
         ...(config.threshold === undefined ? {} : { threshold: config.threshold }),
-        ...(record.accepted ? { lastAccepted: record.accepted } : {}),
+        ...(lastAccepted ? { lastAccepted } : {}),
       });
       const { manifest } = verified;
       record = await updateModel(deps.db, model, ({ lastError: _cleared, ...m }) => ({
@@ -116,9 +122,10 @@ export function createUpdater(deps: UpdaterDeps): Updater {
         accepted: { sequence: manifest.sequence, payloadSha256: verified.payloadSha256 },
         manifestBytes: bytes,
         lastCheckAt: now(),
+        verifiedAt: now(),
         ...(fetched.notModified ? {} : fetched.etag ? { etag: fetched.etag } : { etag: undefined }),
       }));
-      deps.notify({ type: 'manifest-accepted', model, sequence: manifest.sequence, unchanged: verified.unchanged });
+      deps.notify({ type: 'manifest-accepted', model, sequence: manifest.sequence, unchanged: verified.unchanged, ...(keysChanged ? { keysChanged: true } : {}) });
 
       const stored = await listVersions(deps.db, model);
       const quarantined = new Set(stored.filter((v) => v.state === 'quarantined').map((v) => v.version));
@@ -203,6 +210,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       ...(m.previous ? { previous: m.previous } : {}),
       ...(m.accepted ? { sequence: m.accepted.sequence } : {}),
       ...(m.lastCheckAt ? { lastCheckAt: m.lastCheckAt } : {}),
+      ...(m.verifiedAt ? { verifiedAt: m.verifiedAt } : {}),
       ...(m.lastError ? { lastError: m.lastError } : {}),
       versions: versions.map((v) => ({ version: v.version, state: v.state, release: v.release, ...(v.error ? { error: v.error } : {}) })),
     };
