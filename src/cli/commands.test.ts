@@ -36,7 +36,7 @@ describe.each(NAMES)('baton %s', (name) => {
 describe('--dry-run', () => {
   it('is accepted by every command that writes, and only by those', () => {
     const writing = NAMES.filter((n) => 'dry-run' in COMMANDS[n].options).sort();
-    expect(writing).toEqual(['ab', 'health', 'keygen', 'kill', 'pin', 'promote', 'publish', 'rollback', 'rollout', 'unpin']);
+    expect(writing).toEqual(['ab', 'health', 'keygen', 'kill', 'pin', 'promote', 'publish', 'resign', 'rollback', 'rollout', 'unpin']);
   });
 });
 

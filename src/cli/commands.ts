@@ -47,7 +47,7 @@ const policy = (synopsis: string, about: string, flags: readonly (readonly [stri
   flags: [...flags, ...SIGNING_FLAGS, HELP_FLAG],
 });
 
-export type CommandName = 'keygen' | 'publish' | 'rollout' | 'health' | 'promote' | 'rollback' | 'kill' | 'pin' | 'unpin' | 'ab' | 'verify' | 'status' | 'version';
+export type CommandName = 'keygen' | 'publish' | 'rollout' | 'health' | 'promote' | 'rollback' | 'kill' | 'pin' | 'unpin' | 'ab' | 'resign' | 'verify' | 'status' | 'keys' | 'version';
 
 /** In the order `baton help` lists them. */
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
@@ -155,6 +155,14 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     ],
     { arm: { type: 'string', multiple: true }, salt: { type: 'string' }, end: { type: 'boolean' } },
   ),
+  resign: policy(
+    '',
+    'Signs the current manifest again, changing nothing but its sequence, issue time and expiry. Run it on a\n' +
+      'schedule with a short --expires (e.g. daily with --expires 2d): a device then tells a frozen mirror\n' +
+      '(one re-serving an old manifest) from a quiet registry, and an old manifest expires on its own.',
+    [],
+    {},
+  ),
   verify: {
     options: { ...COMMON, ...REGISTRY, pub: { type: 'string', multiple: true } },
     positionals: 0,
@@ -178,6 +186,22 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       ['--name <n>', 'the model'],
       ['--pub <public.json>', 'check the signature against this key; repeat for several'],
       ['--json', 'print the status as JSON'],
+      HELP_FLAG,
+    ],
+  },
+  keys: {
+    options: { ...COMMON, ...REGISTRY, pub: { type: 'string', multiple: true } },
+    positionals: 0,
+    synopsis: '--registry <dir> --name <n> [--pub <public.json>] [--json]',
+    note: 'which keys signed the current manifest, and which pinned keys it verifies with (key rotation)',
+    about:
+      'Lists the key ids that signed the current manifest and, for each --pub, whether its signature verifies.\n' +
+      'During a key rotation every manifest is signed with the old and the new private key, until every app in use pins the new one.',
+    flags: [
+      ['--registry <dir>', 'the registry directory'],
+      ['--name <n>', 'the model'],
+      ['--pub <public.json>', 'a key an app pins; repeat for several'],
+      ['--json', 'print the result as JSON'],
       HELP_FLAG,
     ],
   },

@@ -1,6 +1,6 @@
 /**
- * The policy commands (`rollout`, `health`, `promote`, `rollback`, `kill`, `pin`, `unpin`, `ab`):
- * each is one pure edit of the manifest (policy-edit.ts), re-signed with the next sequence.
+ * The policy commands (`rollout`, `health`, `promote`, `rollback`, `kill`, `pin`, `unpin`, `ab`,
+ * `resign`): each is one pure edit of the manifest (policy-edit.ts), re-signed with the next sequence.
  */
 import { endAb, kill, pin, promote, rollbackTo, setHealth, setRolloutPercent, setStages, startAb, unpin } from '../publish/policy-edit.js';
 import { editPolicy } from '../publish/publish.js';
@@ -10,7 +10,7 @@ import { describeHealth, describePolicy } from './describe.js';
 import type { CliIo } from './io.js';
 import { expiresOption, keyPaths, readKeys, type Parsed } from './parse.js';
 
-export type PolicyCommand = 'rollout' | 'health' | 'promote' | 'rollback' | 'kill' | 'pin' | 'unpin' | 'ab';
+export type PolicyCommand = 'rollout' | 'health' | 'promote' | 'rollback' | 'kill' | 'pin' | 'unpin' | 'ab' | 'resign';
 
 export async function policyCommand(command: PolicyCommand, p: Parsed, io: CliIo): Promise<number> {
   // Every flag is parsed before any file is read; the edit itself must stay pure (editPolicy may run it twice).
@@ -77,6 +77,9 @@ function policyEdit(command: PolicyCommand, p: Parsed, now: number): (m: Manifes
     }
     case 'unpin':
       return unpin;
+    case 'resign':
+      // Nothing changes but what signing always changes: sequence, issuedAt, expires.
+      return (m) => m;
     case 'ab': {
       const end = p.flag('end');
       const arms = p.list('arm').map(parseArm);

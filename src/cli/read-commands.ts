@@ -1,8 +1,8 @@
-/** The commands that only read the registry: `verify` (every byte, as a device would) and `status`. */
+/** The commands that only read the registry: `verify` (every byte, as a device would), `status` and `keys`. */
 import { BatonError } from '../errors.js';
 import { openEnvelope } from '../manifest/envelope.js';
 import { parseManifestPayload } from '../manifest/schema.js';
-import { parsePayloadJson, verifyManifest } from '../manifest/verify.js';
+import { checkSignatures, parsePayloadJson, verifyManifest } from '../manifest/verify.js';
 import { readPublicKey } from '../publish/keys-fs.js';
 import { readManifestBytes, registryPaths } from '../publish/registry-fs.js';
 import { verifyRegistry } from '../publish/verify-registry.js';
@@ -60,4 +60,38 @@ export async function statusCommand(p: Parsed, io: CliIo): Promise<number> {
   const rows = manifest.versions.map((r) => [r.version, roleOf(manifest, r.version), formatBytes(r.size), String(r.chunks.length), r.sha256.slice(0, 12), r.publishedAt]);
   io.stdout(table(['version', 'role', 'size', 'chunks', 'sha256', 'published'], rows) + '\n');
   return 0;
+}
+
+/**
+ * `baton keys`: who signed the current manifest, and whether each key an app pins verifies it.
+ * During a rotation every manifest must verify with the old key (apps not yet updated) and the
+ * new one (apps already updated).
+ */
+export async function keysCommand(p: Parsed, io: CliIo): Promise<number> {
+  const registry = p.required('registry');
+  const name = p.required('name');
+  const pinned = await Promise.all(p.list('pub').map(async (path) => ({ path, key: await readPublicKey(path) })));
+  const bytes = await readManifestBytes(registryPaths(registry, name));
+  if (!bytes) throw new BatonError('manifest-invalid', `no manifest for "${name}" in ${registry}`);
+  const opened = openEnvelope(bytes);
+  const manifest = parseManifestPayload(parsePayloadJson(opened.payloadBytes));
+  const signedBy = opened.envelope.signatures.map((s) => s.keyid);
+  const checks = await Promise.all(
+    pinned.map(async ({ path, key }) => ({
+      path,
+      keyid: key.keyid,
+      verifies: await checkSignatures(opened, [key], 1).then(
+        () => true,
+        () => false,
+      ),
+    })),
+  );
+  if (p.json) {
+    io.stdout(JSON.stringify({ name, sequence: manifest.sequence, signedBy, pinned: checks }) + '\n');
+  } else {
+    io.stdout(`${name} sequence ${manifest.sequence} is signed by ${signedBy.length} key(s):\n`);
+    for (const keyid of signedBy) io.stdout(`  ${keyid}\n`);
+    for (const c of checks) io.stdout(`${c.verifies ? 'ok  ' : 'FAIL'} ${c.path} (${c.keyid.slice(0, 16)}…): ${c.verifies ? 'an app pinning it accepts this manifest' : 'an app pinning only this key refuses this manifest (unknown-key)'}\n`);
+  }
+  return checks.every((c) => c.verifies) ? 0 : 1;
 }

@@ -27,7 +27,7 @@ import { packageVersion } from './package-version.js';
 import { parseCommand, wantsHelp, type Parsed } from './parse.js';
 import { policyCommand } from './policy-command.js';
 import { publishCommand } from './publish-command.js';
-import { statusCommand, verifyCommand } from './read-commands.js';
+import { keysCommand, statusCommand, verifyCommand } from './read-commands.js';
 
 export type { CliIo } from './io.js';
 
@@ -42,8 +42,10 @@ const RUN: Record<CommandName, (p: Parsed, io: CliIo) => Promise<number>> = {
   pin: (p, io) => policyCommand('pin', p, io),
   unpin: (p, io) => policyCommand('unpin', p, io),
   ab: (p, io) => policyCommand('ab', p, io),
+  resign: (p, io) => policyCommand('resign', p, io),
   verify: verifyCommand,
   status: statusCommand,
+  keys: keysCommand,
   version: versionCommand,
 };
 
