@@ -17,7 +17,7 @@ export type { DriftMetrics, DriftSignal } from './observe/drift.js';
 export { profileTensor } from './observe/drift.js';
 export { otlpExporter, otlpLogs, otlpMetrics } from './observe/telemetry.js';
 export type { TelemetryBatch, TelemetryExporter, TelemetryStats, OtlpExporterOptions } from './observe/telemetry.js';
-export { BatonError, isBatonError } from './errors.js';
+export { BatonError, ERROR_CODES, isBatonError } from './errors.js';
 export type { BatonErrorCode, BatonErrorWire } from './errors.js';
 export { verifyManifest } from './manifest/verify.js';
 export type { VerifyOptions, VerifiedManifest, AcceptedManifest } from './manifest/verify.js';
