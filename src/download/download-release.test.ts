@@ -4,7 +4,7 @@ import { BatonError } from '../errors.js';
 import { idbChunkStore, type ChunkStore } from '../store/chunks.js';
 import { openBatonDb, type BatonDb } from '../store/db.js';
 import { BASE, createMemoryRegistry, testBytes, type MemoryRegistry } from '../testing/memory-registry.js';
-import type { DownloadSettings } from '../update/config.js';
+import type { DownloadSettings } from './settings.js';
 import { downloadRelease, verifyAssembled, type DownloadProgress } from './download-release.js';
 
 const SETTINGS: DownloadSettings = { concurrency: 3, stallTimeoutMs: 1000, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 } };
@@ -73,7 +73,7 @@ describe('downloadRelease', () => {
     const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: noSleep }, { baseUrl: BASE, settings }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BatonError);
     expect((error as BatonError).code).toBe('hash-mismatch');
-    expect(registry.requests.filter((p) => p === bad)).toHaveLength(3); // every attempt
+    expect(registry.requests.filter((p) => p === bad)).toHaveLength(2); // once more, then fail fast
     const firstRun = new Set(registry.chunkRequests());
     expect(firstRun.size).toBe(9); // chunks 0..8: one worker stops at the failure
 
@@ -99,5 +99,43 @@ describe('downloadRelease', () => {
     const release = { ...(await registry.release('1', testBytes(256), 64)), sha256: '0'.repeat(64) };
     const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'hash-mismatch' });
+  });
+
+  it('rejects at once with the caller’s reason when its signal is already aborted, fetching nothing', async () => {
+    const release = await registry.release('1', testBytes(256), 64);
+    const reason = new BatonError('timeout', 'the check missed its deadline');
+    const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS, signal: AbortSignal.abort(reason) }).catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(registry.chunkRequests()).toEqual([]);
+  });
+
+  it('stops every request when the caller aborts mid-download, and rejects with its reason, not a retry’s', async () => {
+    const release = await registry.release('1', testBytes(256), 64);
+    const controller = new AbortController();
+    const hung = (init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    for (const c of release.chunks) registry.overrides.set(`/models/mlp/chunks/${c.sha256}`, hung);
+    const pending = downloadRelease(release, { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS, signal: controller.signal });
+    while (registry.chunkRequests().length < 3) await new Promise((r) => setTimeout(r, 1));
+    const reason = new BatonError('timeout', 'the check missed its deadline');
+    controller.abort(reason);
+    expect(await pending.catch((e: unknown) => e)).toBe(reason);
+    expect(registry.chunkRequests()).toHaveLength(3); // the first `concurrency`, none retried
+  });
+
+  it('retries a 503 after the Retry-After it names', async () => {
+    const release = await registry.release('1', testBytes(128), 64);
+    const path = `/models/mlp/chunks/${release.chunks[0]!.sha256}`;
+    let busy = true;
+    registry.overrides.set(path, () => {
+      if (!busy) return new Response(registry.files.get(path)!.slice());
+      busy = false;
+      return new Response('busy', { status: 503, headers: { 'Retry-After': '2' } });
+    });
+    const waits: number[] = [];
+    const settings = { ...SETTINGS, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 10_000 } };
+    await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: async (ms) => void waits.push(ms) }, { baseUrl: BASE, settings });
+    expect(waits).toEqual([2_000]);
+    expect(registry.requests.filter((p) => p === path)).toHaveLength(2);
   });
 });

@@ -7,9 +7,10 @@ import { BatonError } from '../errors.js';
 import { sha256Hex } from '../crypto/sha256.js';
 import type { ChunkStore } from '../store/chunks.js';
 import type { ChunkRef, Release } from '../types.js';
-import type { DownloadSettings } from '../update/config.js';
 import { fetchChunk } from './fetch-chunk.js';
+import type { Timers } from './guard.js';
 import { withRetry, type Sleep } from './retry.js';
+import { chunkLimits, resolveDownloadSettings, type DownloadSettings } from './settings.js';
 
 export interface DownloadProgress {
   readonly version: string;
@@ -30,13 +31,19 @@ export interface DownloadDeps {
   readonly fetch: typeof fetch;
   readonly chunks: ChunkStore;
   readonly sleep?: Sleep;
+  /** Clock and timers of the per-request deadlines (guard.ts). */
+  readonly timers?: Timers;
+  /** Wall clock, for a `Retry-After` given as an HTTP date. */
+  readonly now?: () => number;
 }
 
 export interface DownloadOptions {
   /** URL of the model's registry folder; chunks are `${baseUrl}/chunks/<sha256>`. */
   readonly baseUrl: string;
+  /** Fields left out take their defaults. */
   readonly settings: DownloadSettings;
-  readonly signal?: AbortSignal;
+  /** Aborts every request of the download (a check's deadline); it rejects with the reason. */
+  readonly signal?: AbortSignal | undefined;
   readonly onProgress?: (p: DownloadProgress) => void;
 }
 
@@ -51,6 +58,8 @@ export async function missingChunks(release: Release, store: ChunkStore): Promis
 }
 
 export async function downloadRelease(release: Release, deps: DownloadDeps, opts: DownloadOptions): Promise<DownloadSummary> {
+  opts.signal?.throwIfAborted();
+  const settings = resolveDownloadSettings(opts.settings);
   const started = performance.now();
   const unique = uniqueChunks(release);
   const { chunks: todo } = await missingChunks(release, deps.chunks);
@@ -71,6 +80,7 @@ export async function downloadRelease(release: Release, deps: DownloadDeps, opts
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal?.aborted) stop.abort(opts.signal.reason);
   const queue = [...todo];
   let failure: unknown;
   const worker = async () => {
@@ -78,8 +88,15 @@ export async function downloadRelease(release: Release, deps: DownloadDeps, opts
       const ref = chunk;
       try {
         const bytes = await withRetry(
-          () => fetchChunk(`${opts.baseUrl}/chunks/${ref.sha256}`, ref, { fetch: deps.fetch, stallTimeoutMs: opts.settings.stallTimeoutMs, signal: stop.signal }),
-          opts.settings.retry,
+          () =>
+            fetchChunk(`${opts.baseUrl}/chunks/${ref.sha256}`, ref, {
+              fetch: deps.fetch,
+              limits: chunkLimits(settings, ref.size),
+              signal: stop.signal,
+              timers: deps.timers,
+              now: deps.now,
+            }),
+          settings.retry,
           { signal: stop.signal, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
         );
         await deps.chunks.put(ref.sha256, bytes);
@@ -96,12 +113,13 @@ export async function downloadRelease(release: Release, deps: DownloadDeps, opts
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.settings.concurrency, todo.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, todo.length)) }, worker));
   } finally {
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
+  // The caller's abort first: a chunk that failed because of it failed with its reason anyway.
+  opts.signal?.throwIfAborted();
   if (failure !== undefined) throw failure;
-  if (opts.signal?.aborted) throw opts.signal.reason;
 
   opts.onProgress?.({ ...state, phase: 'verifying' });
   await verifyAssembled(release, deps.chunks);

@@ -1,50 +1,44 @@
 /**
- * Fetches one chunk and proves it is the chunk the manifest names: the size cap is enforced
- * while streaming (a server sending more than declared is cut off at the first extra byte), a
- * body that goes silent is aborted, and the SHA-256 is checked before anyone sees the bytes.
+ * Fetches one chunk and proves it is the chunk the manifest names: the declared size is enforced
+ * on the decoded bytes while streaming (a server sending more is cut off at the first extra byte),
+ * the request runs under its deadline, stall timer and minimum throughput (guard.ts), and the
+ * SHA-256 is checked before anyone sees the bytes.
  */
 import { BatonError } from '../errors.js';
 import { sha256Hex } from '../crypto/sha256.js';
 import type { ChunkRef } from '../types.js';
+import { guardRequest, type RequestLimits, type Timers } from './guard.js';
+import { httpError, lengthIsDecoded } from './http.js';
 
 export interface FetchChunkOptions {
   readonly fetch: typeof fetch;
-  /** Abort when no bytes arrive for this long (headers included). */
-  readonly stallTimeoutMs: number;
-  readonly signal?: AbortSignal;
+  /** Deadline, stall timeout and minimum throughput of this request (`chunkLimits`). */
+  readonly limits: RequestLimits;
+  readonly signal?: AbortSignal | undefined;
+  readonly timers?: Timers | undefined;
+  /** Wall clock, for a `Retry-After` given as an HTTP date. Default `Date.now`. */
+  readonly now?: (() => number) | undefined;
 }
 
 /** Resolves with exactly `expected.size` verified bytes, or rejects with a BatonError. */
 export async function fetchChunk(url: string, expected: ChunkRef, opts: FetchChunkOptions): Promise<Uint8Array<ArrayBuffer>> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let stalled = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      controller.abort();
-    }, opts.stallTimeoutMs);
-  };
-  const fail = (e: unknown): never => {
-    if (e instanceof BatonError) throw e;
-    if (stalled) throw new BatonError('timeout', `chunk ${expected.sha256} stalled for ${opts.stallTimeoutMs} ms`, { url });
-    if (opts.signal?.aborted) throw opts.signal.reason ?? e;
-    throw new BatonError('network-error', `chunk ${expected.sha256} failed: ${(e as Error)?.message ?? String(e)}`, { url }, { cause: e });
-  };
+  const what = `chunk ${expected.sha256}`;
+  const guard = guardRequest(opts.limits, { what, url, signal: opts.signal, timers: opts.timers });
   try {
-    arm();
     // no-store: the chunk is kept in Baton's own storage; a second copy in the HTTP cache would
-    // waste quota, and a corrupt copy there would be served again to every retry.
-    const response = await opts.fetch(url, { signal: controller.signal, cache: 'no-store' }).catch(fail);
+    // waste quota, and a corrupt copy there would be served again to every retry. It also sends
+    // `Cache-Control: no-cache` and `Pragma: no-cache` upstream (Fetch standard, HTTP-network-or-
+    // cache fetch), exactly what `cache: 'reload'` sends (measured in Chromium 156), minus the write.
+    const response = await opts.fetch(url, { signal: guard.signal, cache: 'no-store' }).catch(guard.fail);
+    guard.headers();
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
-      throw new BatonError('http-error', `chunk ${expected.sha256}: HTTP ${response.status}`, { url, status: response.status });
+      throw httpError(response, what, url, (opts.now ?? Date.now)());
     }
+    // Content-Length is only a hint unless it counts decoded bytes (see lengthIsDecoded); the
+    // declared size is enforced below on what the stream yields either way.
     const declared = Number(response.headers.get('Content-Length') ?? NaN);
-    if (declared > expected.size) {
+    if (lengthIsDecoded(response) && declared > expected.size) {
       await response.body?.cancel().catch(() => {});
       throw sizeError(expected, declared, url);
     }
@@ -53,9 +47,9 @@ export async function fetchChunk(url: string, expected: ChunkRef, opts: FetchChu
     let received = 0;
     const reader = response.body.getReader();
     for (;;) {
-      arm();
-      const { done, value } = await reader.read().catch(fail);
+      const { done, value } = await reader.read().catch(guard.fail);
       if (done) break;
+      guard.bytes(value.length);
       if (received + value.length > expected.size) {
         await reader.cancel().catch(() => {});
         throw sizeError(expected, received + value.length, url, true);
@@ -63,18 +57,17 @@ export async function fetchChunk(url: string, expected: ChunkRef, opts: FetchChu
       bytes.set(value, received);
       received += value.length;
     }
+    guard.dispose();
     if (received !== expected.size) throw sizeError(expected, received, url);
-    clearTimeout(timer);
     const actual = await sha256Hex(bytes);
     if (actual !== expected.sha256) {
       throw new BatonError('hash-mismatch', `chunk ${expected.sha256} arrived with hash ${actual}`, { url, actual });
     }
     return bytes;
   } catch (e) {
-    return fail(e);
+    return guard.fail(e);
   } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
+    guard.dispose();
   }
 }
 

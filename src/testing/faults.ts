@@ -10,7 +10,8 @@
  * - `delay`: wait `ms`, then serve normally.
  * - `stall`: correct headers and the first `afterBytes` body bytes, then nothing, ever.
  * - `drop`: correct headers and `afterBytes` body bytes, then the socket is destroyed.
- * - `status`: that HTTP status with a short text body.
+ * - `status`: that HTTP status with a short text body, and a `Retry-After` header when
+ *   `retryAfter` is given (delay-seconds, or a string such as an HTTP date, sent as is).
  * - `flip-byte`: one body byte XOR 0xff at `offset` (default: the middle); same length.
  * - `truncate`: the first `bytes` bytes with a matching Content-Length (a clean short body).
  * - `extend`: the body plus `bytes` filler bytes, chunked (no Content-Length); `-1` = endless.
@@ -18,18 +19,26 @@
  *   previous one).
  * - `garbage`: 200, the original content type, a non-JSON body.
  * - `reset`: the connection is reset with no response at all.
+ * - `trickle`: correct headers at once, the first `afterBytes` body bytes (default 0) at full
+ *   speed, then `bytes` bytes (default 1) every `everyMs` until the body is done — or, with
+ *   `endless`, filler after it, until the client gives up. 1 byte every 1000 ms is 1 B/s.
+ * - `gzip`: the body gzip-encoded, with `Content-Encoding: gzip` and the compressed length as
+ *   `Content-Length` (what a CDN that compresses on the fly sends); not a corruption: a client
+ *   must accept it.
  */
 export type Fault =
   | { kind: 'delay'; ms: number }
   | { kind: 'stall'; afterBytes: number }
   | { kind: 'drop'; afterBytes: number }
-  | { kind: 'status'; status: number }
+  | { kind: 'status'; status: number; retryAfter?: number | string }
   | { kind: 'flip-byte'; offset?: number }
   | { kind: 'truncate'; bytes: number }
   | { kind: 'extend'; bytes: number }
   | { kind: 'stale-manifest'; sequence?: number }
   | { kind: 'garbage'; body?: string }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  | { kind: 'trickle'; everyMs: number; bytes?: number; afterBytes?: number; endless?: boolean }
+  | { kind: 'gzip' };
 
 /** The discriminant of {@link Fault}. */
 export type FaultKind = Fault['kind'];
@@ -46,6 +55,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'stale-manifest',
   'garbage',
   'reset',
+  'trickle',
+  'gzip',
 ];
 
 /** `extend.bytes` value meaning "keep streaming filler until the client or the server gives up". */
@@ -77,8 +88,14 @@ export function parseFault(json: unknown): Fault {
     case 'stall':
     case 'drop':
       return { kind, afterBytes: integer(o, 'afterBytes', 0) };
-    case 'status':
-      return { kind, status: integer(o, 'status', 200, 599) };
+    case 'status': {
+      const status = integer(o, 'status', 200, 599);
+      const retryAfter = o['retryAfter'];
+      if (retryAfter === undefined) return { kind, status };
+      if (typeof retryAfter === 'string' && /^[\x20-\x7e]+$/.test(retryAfter)) return { kind, status, retryAfter };
+      if (typeof retryAfter === 'string') throw new TypeError(`fault.retryAfter must be printable ASCII, got ${show(retryAfter)}`);
+      return { kind, status, retryAfter: integer(o, 'retryAfter', 0) };
+    }
     case 'flip-byte':
       return o['offset'] === undefined ? { kind } : { kind, offset: integer(o, 'offset', 0) };
     case 'truncate':
@@ -94,7 +111,19 @@ export function parseFault(json: unknown): Fault {
       return { kind, body };
     }
     case 'reset':
+    case 'gzip':
       return { kind };
+    case 'trickle': {
+      const endless = o['endless'];
+      if (endless !== undefined && typeof endless !== 'boolean') throw new TypeError(`fault.endless must be a boolean, got ${show(endless)}`);
+      return {
+        kind,
+        everyMs: integer(o, 'everyMs', 1, MAX_DELAY_MS),
+        ...(o['bytes'] === undefined ? {} : { bytes: integer(o, 'bytes', 1) }),
+        ...(o['afterBytes'] === undefined ? {} : { afterBytes: integer(o, 'afterBytes', 0) }),
+        ...(endless === undefined ? {} : { endless }),
+      };
+    }
     default:
       throw new TypeError(`fault.kind must be one of ${FAULT_KINDS.join(', ')}; got ${show(kind)}`);
   }
@@ -134,7 +163,7 @@ export function describeFault(f: Fault): string {
     case 'drop':
       return `drop connection after ${f.afterBytes} bytes`;
     case 'status':
-      return `status ${f.status}`;
+      return f.retryAfter === undefined ? `status ${f.status}` : `status ${f.status}, Retry-After ${f.retryAfter}`;
     case 'flip-byte':
       return f.offset === undefined ? 'flip the middle byte' : `flip byte at offset ${f.offset}`;
     case 'truncate':
@@ -147,6 +176,12 @@ export function describeFault(f: Fault): string {
       return 'garbage body';
     case 'reset':
       return 'reset connection';
+    case 'trickle': {
+      const start = f.afterBytes ? ` after ${f.afterBytes} bytes` : '';
+      return `trickle ${f.bytes ?? 1} byte(s) every ${f.everyMs} ms${start}${f.endless ? ', endlessly' : ''}`;
+    }
+    case 'gzip':
+      return 'gzip-encode the body';
   }
 }
 

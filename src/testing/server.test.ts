@@ -2,6 +2,7 @@ import http from 'node:http';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compilePattern, describeFault, FAULT_KINDS, parseFault } from './faults.js';
 import type { Fault } from './faults.js';
@@ -351,6 +352,87 @@ describe('faults', () => {
     expect(await (await get('/registry/mlp/manifest.json')).text()).toBe('\u0000\u0001');
   });
 
+  it('status with retryAfter: sends Retry-After as given, seconds or a date', async () => {
+    server.fault(chunkPath, { kind: 'status', status: 503, retryAfter: 1 }, { times: 1 });
+    const res = await get(chunkPath);
+    expect([res.status, res.headers.get('retry-after')]).toEqual([503, '1']);
+    const date = 'Wed, 21 Oct 2026 07:28:00 GMT';
+    server.fault(chunkPath, { kind: 'status', status: 429, retryAfter: date }, { times: 1 });
+    expect((await get(chunkPath)).headers.get('retry-after')).toBe(date);
+    expect((await get(chunkPath)).headers.get('retry-after')).toBeNull();
+  });
+
+  it('trickle: headers at once, the first afterBytes at full speed, then a byte at a time at the pace', async () => {
+    server.fault(chunkPath, { kind: 'trickle', everyMs: 20, afterBytes: 100 });
+    const controller = new AbortController();
+    const started = Date.now();
+    const res = await get(chunkPath, { signal: controller.signal });
+    // The whole body is promised, and kept slowly.
+    expect([res.status, res.headers.get('content-length'), res.headers.get('x-baton-fault')]).toEqual([200, String(CHUNK_BYTES.length), 'trickle 1 byte(s) every 20 ms after 100 bytes']);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const parts: Uint8Array[] = [];
+    let received = 0;
+    while (received < 110) {
+      const { value } = await reader.read();
+      parts.push(value!);
+      received += value!.length;
+    }
+    const elapsed = Date.now() - started;
+    // 10 paced bytes took at least 10 × 20 ms; a byte never came before its turn.
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(received).toBeLessThanOrEqual(100 + Math.ceil(elapsed / 20) + 1);
+    expect(Buffer.concat(parts).equals(CHUNK_BYTES.subarray(0, received))).toBe(true);
+    controller.abort();
+    const record = await recordFor(chunkPath);
+    expect(record).toMatchObject({ fault: 'trickle', aborted: true, pending: false });
+    expect(record.bytesSent).toBeLessThan(CHUNK_BYTES.length);
+  });
+
+  it('trickle: a finite body arrives whole, at the pace, with a Content-Length', async () => {
+    const manifest = '/registry/solo/manifest.json';
+    const whole = envelope(1);
+    server.fault(manifest, { kind: 'trickle', everyMs: 10, bytes: 64 });
+    const started = Date.now();
+    const res = await get(manifest);
+    expect(await res.text()).toBe(whole);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(Math.floor(whole.length / 64) * 10);
+    expect(await recordFor(manifest)).toMatchObject({ fault: 'trickle', aborted: false, bytesSent: whole.length });
+  });
+
+  it('trickle endless: filler after the body, chunked, until the client gives up', async () => {
+    const manifest = '/registry/solo/manifest.json';
+    const whole = envelope(1);
+    server.fault(manifest, { kind: 'trickle', everyMs: 1, bytes: 1024, endless: true });
+    const controller = new AbortController();
+    const res = await get(manifest, { signal: controller.signal });
+    expect(res.headers.get('content-length')).toBeNull();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let received = 0;
+    while (received < whole.length + 4096) received += (await reader.read()).value?.length ?? 0;
+    controller.abort();
+    expect(await recordFor(manifest)).toMatchObject({ fault: 'trickle', aborted: true, pending: false });
+  });
+
+  it('gzip: the body gzip-encoded, Content-Encoding and the compressed Content-Length; a fetch decodes it to the file', async () => {
+    server.fault(chunkPath, { kind: 'gzip' });
+    const raw = await rawGet(chunkPath);
+    expect(raw.headers['content-encoding']).toBe('gzip');
+    expect(raw.headers['content-length']).toBe(String(raw.body.length));
+    expect(raw.body.length).not.toBe(CHUNK_BYTES.length);
+    expect(gunzipSync(raw.body).equals(CHUNK_BYTES)).toBe(true);
+    expect(await recordFor(chunkPath)).toMatchObject({ fault: 'gzip', bytesSent: raw.body.length, aborted: false });
+    // fetch (undici, like a browser) decodes: the stream yields the file's own bytes.
+    expect(Buffer.from(await (await get(chunkPath)).arrayBuffer()).equals(CHUNK_BYTES)).toBe(true);
+  });
+
+  it('gzip: a file too big to be read whole is compressed too, and stays untouched on disk', async () => {
+    const p = `/registry/mlp/chunks/${BIG}`;
+    server.fault(p, { kind: 'gzip' }, { times: 1 });
+    const raw = await rawGet(p);
+    expect(gunzipSync(raw.body).equals(BIG_BYTES)).toBe(true);
+    expect(Buffer.from(await (await get(p)).arrayBuffer()).equals(BIG_BYTES)).toBe(true);
+  });
+
   it('reset: the connection is reset with no response', async () => {
     server.fault(chunkPath, { kind: 'reset' });
     await expect(get(chunkPath)).rejects.toThrow();
@@ -409,6 +491,8 @@ describe('parseFault and describeFault', () => {
     { kind: 'stall', afterBytes: 0 },
     { kind: 'drop', afterBytes: 5 },
     { kind: 'status', status: 503 },
+    { kind: 'status', status: 503, retryAfter: 1 },
+    { kind: 'status', status: 429, retryAfter: 'Wed, 21 Oct 2026 07:28:00 GMT' },
     { kind: 'flip-byte' },
     { kind: 'flip-byte', offset: 3 },
     { kind: 'truncate', bytes: 1 },
@@ -418,6 +502,9 @@ describe('parseFault and describeFault', () => {
     { kind: 'garbage' },
     { kind: 'garbage', body: 'x' },
     { kind: 'reset' },
+    { kind: 'trickle', everyMs: 1000 },
+    { kind: 'trickle', everyMs: 50, bytes: 4, afterBytes: 10, endless: true },
+    { kind: 'gzip' },
   ];
 
   it('accepts every kind, round-trips through JSON and drops unknown fields', () => {
@@ -437,6 +524,12 @@ describe('parseFault and describeFault', () => {
     expect(() => parseFault({ kind: 'flip-byte', offset: '1' })).toThrow(/fault\.offset/);
     expect(() => parseFault({ kind: 'stale-manifest', sequence: 0 })).toThrow(/fault\.sequence/);
     expect(() => parseFault({ kind: 'garbage', body: 1 })).toThrow(/fault\.body/);
+    expect(() => parseFault({ kind: 'status', status: 503, retryAfter: -1 })).toThrow(/fault\.retryAfter/);
+    expect(() => parseFault({ kind: 'status', status: 503, retryAfter: '1\r\nX: y' })).toThrow(/fault\.retryAfter/);
+    expect(() => parseFault({ kind: 'trickle' })).toThrow(/fault\.everyMs/);
+    expect(() => parseFault({ kind: 'trickle', everyMs: 0 })).toThrow(/fault\.everyMs/);
+    expect(() => parseFault({ kind: 'trickle', everyMs: 10, bytes: 0 })).toThrow(/fault\.bytes/);
+    expect(() => parseFault({ kind: 'trickle', everyMs: 10, endless: 'yes' })).toThrow(/fault\.endless/);
   });
 
   it('describes each fault on one line', () => {

@@ -11,12 +11,14 @@ import type { Fault, FaultKind, FaultRules, PathPattern } from './faults.js';
 import {
   bufferPlan,
   contentTypeFor,
+  encodeFile,
   faultHeaders,
   filePlan,
   findStaleManifest,
   mapRequestPath,
   openStaticFile,
   textPlan,
+  waitUnlessClosed,
   writePlan,
 } from './static-files.js';
 import type { ResponsePlan } from './static-files.js';
@@ -205,8 +207,10 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       case 'delay':
         if (!(await waitUnlessClosed(res, fault.ms))) return;
         break;
-      case 'status':
-        return send(textPlan(fault.status, `injected fault: ${describeFault(fault)}`, faultHeaders(fault)));
+      case 'status': {
+        const retryAfter = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        return send(textPlan(fault.status, `injected fault: ${describeFault(fault)}`, { ...faultHeaders(fault), ...retryAfter }));
+      }
       case 'garbage': {
         const body = Buffer.from(fault.body ?? DEFAULT_GARBAGE);
         return send(bufferPlan(200, body, { 'Content-Type': contentTypeFor(pathname), ...faultHeaders(fault) }));
@@ -228,7 +232,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     const found = await openStaticFile(file);
     if (found === null) return send(textPlan(404, 'not found'));
     try {
-      await send(filePlan(found, pathname, file, bodyFault, req.headers['if-none-match']));
+      await send(filePlan(await encodeFile(found, bodyFault), pathname, file, bodyFault, req.headers['if-none-match']));
     } finally {
       await found.close();
     }
@@ -277,21 +281,6 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       return closing;
     },
   };
-}
-
-/** Resolves true after `ms`, or false as soon as the response closes (client gone, server closing). */
-function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onClose = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      res.off('close', onClose);
-      resolve(true);
-    }, ms);
-    res.once('close', onClose);
-  });
 }
 
 function createRequestLog() {

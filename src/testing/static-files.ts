@@ -1,14 +1,16 @@
 /**
  * How the test server makes responses: safe URL → file mapping, content types, validators and cache
- * policy, response plans with body-level faults applied, and one writer that cuts, flips, extends or
- * stalls a body while honouring backpressure. Files are read at request time, never cached: tests rewrite the registry between
- * requests and the next request must see the new bytes.
+ * policy, response plans with body-level faults applied, and one writer that cuts, flips, extends,
+ * trickles or stalls a body while honouring backpressure. Files are read at request time, never
+ * cached: tests rewrite the registry between requests and the next request must see the new bytes.
  */
 import { open, readdir, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { describeFault } from './faults.js';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { describeFault, ENDLESS } from './faults.js';
 import type { Fault } from './faults.js';
 
 const OCTET_STREAM = 'application/octet-stream';
@@ -219,14 +221,30 @@ export interface ResponsePlan {
   flipAt?: number;
   /** Filler bytes after the body; -1 = until the connection goes away. */
   extraBytes: number;
+  /** From byte `from` on (filler included), `bytes` bytes every `everyMs`; headers go out at once. */
+  pace?: { bytes: number; everyMs: number; from: number };
   /** After the bytes: finish normally, keep the response open forever, or destroy the socket. */
   after: 'end' | 'stall' | 'drop';
 }
 
+const gzipAsync = promisify(gzip);
+
+/**
+ * The file as a `gzip` fault serves it: the whole body gzip-encoded in memory. The one async step
+ * of a body fault; {@link filePlan} then labels it. Other faults get the file unchanged.
+ */
+export async function encodeFile(found: StaticFile, fault: Fault | undefined): Promise<StaticFile> {
+  if (fault?.kind !== 'gzip') return found;
+  const raw = 'data' in found.body ? found.body.data : await found.body.handle.readFile();
+  const data = await gzipAsync(raw);
+  return { ...found, body: { size: data.length, data } };
+}
+
 /**
  * The plan for a file found on disk, with a body-level fault applied (`stall`, `drop`, `flip-byte`,
- * `truncate`, `extend`; `stale-manifest` has already swapped the file). Unfaulted responses carry
- * the ETag and cache policy, and answer a matching If-None-Match with 304.
+ * `truncate`, `extend`, `trickle`, `gzip`; `stale-manifest` has already swapped the file, and
+ * {@link encodeFile} compressed a `gzip` one). Unfaulted responses carry the ETag and cache
+ * policy, and answer a matching If-None-Match with 304.
  */
 export function filePlan(found: StaticFile, pathname: string, file: string, fault: Fault | undefined, ifNoneMatch: string | undefined): ResponsePlan {
   const size = found.body.size;
@@ -261,12 +279,23 @@ export function filePlan(found: StaticFile, pathname: string, file: string, faul
     case 'extend':
       plan.extraBytes = fault.bytes;
       break;
+    case 'trickle':
+      plan.pace = { bytes: fault.bytes ?? 1, everyMs: fault.everyMs, from: Math.min(fault.afterBytes ?? 0, size) };
+      if (fault.endless) plan.extraBytes = ENDLESS;
+      break;
+    case 'gzip':
+      // The body is already the compressed one (encodeFile): its size is the Content-Length below.
+      headers['Content-Encoding'] = 'gzip';
+      headers['Vary'] = 'Accept-Encoding';
+      break;
     default:
       break; // stale-manifest: the substituted file, whole
   }
-  // No Content-Length for `extend`: Node then uses chunked encoding, so the body may run on.
-  // stall and drop promise the whole body and break the promise; truncate is a clean short body.
-  if (fault.kind !== 'extend') headers['Content-Length'] = fault.kind === 'truncate' ? plan.sendBytes : size;
+  // No Content-Length for `extend` and an endless `trickle`: Node then uses chunked encoding, so
+  // the body may run on. stall and drop promise the whole body and break the promise; truncate is
+  // a clean short body; a finite trickle keeps its promise, slowly.
+  const chunked = fault.kind === 'extend' || (fault.kind === 'trickle' && fault.endless === true);
+  if (!chunked) headers['Content-Length'] = fault.kind === 'truncate' ? plan.sendBytes : size;
   return plan;
 }
 
@@ -310,6 +339,9 @@ export async function writePlan(
 ): Promise<void> {
   res.writeHead(plan.status, plan.headers);
   if (!headOnly && plan.body !== null) {
+    // A paced body shows its headers before its first byte, which may be a long wait away.
+    if (plan.pace !== undefined) res.flushHeaders();
+    const send = (chunk: Buffer, offset: number) => (plan.pace === undefined ? write(res, chunk, onWritten) : paced(res, chunk, offset, plan.pace, onWritten));
     for await (const piece of pieces(plan.body, plan.sendBytes)) {
       let chunk = piece.data;
       if (plan.flipAt !== undefined && plan.flipAt >= piece.offset && plan.flipAt < piece.offset + chunk.length) {
@@ -317,12 +349,13 @@ export async function writePlan(
         const i = plan.flipAt - piece.offset;
         chunk[i] = (chunk[i] ?? 0) ^ 0xff;
       }
-      if (!(await write(res, chunk, onWritten))) return;
+      if (!(await send(chunk, piece.offset))) return;
     }
     // extraBytes < 0 never reaches 0: endless, until write() reports the connection gone.
-    for (let left = plan.extraBytes; left !== 0; ) {
+    for (let left = plan.extraBytes, offset = plan.sendBytes; left !== 0; ) {
       const chunk = left > 0 && left < FILLER.length ? FILLER.subarray(0, left) : FILLER;
-      if (!(await write(res, chunk, onWritten))) return;
+      if (!(await send(chunk, offset))) return;
+      offset += chunk.length;
       if (left > 0) left -= chunk.length;
     }
   }
@@ -357,6 +390,33 @@ async function* pieces(body: Body, length: number): AsyncGenerator<{ offset: num
     yield { offset, data: bytesRead === want ? buf : buf.subarray(0, bytesRead) };
     offset += bytesRead;
   }
+}
+
+/** Writes `chunk` (at body offset `offset`) at the plan's pace; resolves false when the response is gone. */
+async function paced(res: ServerResponse, chunk: Buffer, offset: number, pace: NonNullable<ResponsePlan['pace']>, onWritten: (bytes: number) => void): Promise<boolean> {
+  let at = Math.max(0, Math.min(chunk.length, pace.from - offset));
+  if (at > 0 && !(await write(res, chunk.subarray(0, at), onWritten))) return false;
+  for (; at < chunk.length; at += pace.bytes) {
+    if (!(await waitUnlessClosed(res, pace.everyMs))) return false;
+    if (!(await write(res, chunk.subarray(at, at + pace.bytes), onWritten))) return false;
+  }
+  return true;
+}
+
+/** Resolves true after `ms`, or false as soon as the response closes (client gone, server closing). */
+export function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(true);
+    }, ms);
+    res.once('close', onClose);
+  });
 }
 
 /** Writes one chunk; resolves false when the response is gone, after 'drain' when the buffer is full. */

@@ -3,6 +3,7 @@
  * runtime can run. Plain data: it crosses from the page to the service worker and is persisted
  * there, so background checks work after the service worker restarts with no page open.
  */
+import { resolveDownloadSettings, type DownloadSettings, type ResolvedDownloadSettings } from '../download/settings.js';
 import type { ExecutionProvider, PublicKeyJson, TensorElementType } from '../types.js';
 
 /** The model interface the app was written against; a version that differs is refused. */
@@ -19,27 +20,9 @@ export interface RuntimeInfo {
   readonly executionProviders: readonly ExecutionProvider[];
 }
 
-export interface RetrySettings {
-  /** Attempts per chunk, including the first. */
-  readonly attempts: number;
-  /** First backoff delay; doubles each attempt, with jitter. */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export interface DownloadSettings {
-  /** Chunks fetched at once. */
-  readonly concurrency: number;
-  /** A request that receives no bytes for this long is aborted and retried. */
-  readonly stallTimeoutMs: number;
-  readonly retry: RetrySettings;
-}
-
-export const DEFAULT_DOWNLOAD: DownloadSettings = {
-  concurrency: 4,
-  stallTimeoutMs: 15_000,
-  retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 15_000 },
-};
+// Download settings live with the download code (src/download/settings.ts), below this module.
+export type { DownloadSettings, RetrySettings, ResolvedDownloadSettings } from '../download/settings.js';
+export { DEFAULT_DOWNLOAD } from '../download/settings.js';
 
 export interface ModelConfig {
   /** The model's name in the registry; the manifest must carry the same name. */
@@ -57,10 +40,7 @@ export interface ModelConfig {
   readonly download?: Partial<DownloadSettings>;
 }
 
-export function downloadSettings(config: ModelConfig): DownloadSettings {
-  return {
-    ...DEFAULT_DOWNLOAD,
-    ...config.download,
-    retry: { ...DEFAULT_DOWNLOAD.retry, ...config.download?.retry },
-  };
+/** The model's download settings over the defaults (see `DownloadSettings` for each default). */
+export function downloadSettings(config: Pick<ModelConfig, 'download'>): ResolvedDownloadSettings {
+  return resolveDownloadSettings(config.download);
 }

@@ -7,11 +7,17 @@
  * - Nothing is fetched for a version before its manifest verified and its compatibility passed.
  * - A failure never changes the active version, and never marks anything ready.
  * - One check per model at a time, across tabs too (Web Locks), so two tabs download once.
+ * - A check has a deadline; every request of it runs under its signal, and a check past it
+ *   rejects with `timeout`, gives back the lock and leaves `inflight` (see {@link Updater.check}).
  */
 import { BatonError, type BatonErrorWire } from '../errors.js';
+import { createDeadline, type Deadline } from '../download/deadline.js';
 import { downloadRelease, missingChunks } from '../download/download-release.js';
+import { fetchManifest, type FetchedManifest } from '../download/fetch-manifest.js';
+import { realTimers, type Timers } from '../download/guard.js';
 import type { Sleep } from '../download/retry.js';
-import { MAX_ENVELOPE_BYTES, openEnvelope } from '../manifest/envelope.js';
+import { checkAllowanceMs, manifestLimits, type ResolvedDownloadSettings } from '../download/settings.js';
+import { openEnvelope } from '../manifest/envelope.js';
 import { parseManifestPayload } from '../manifest/schema.js';
 import { markUnderKeys, parsePayloadJson, verifyManifest } from '../manifest/verify.js';
 import { loadRolloutState } from '../rollout/rollout-record.js';
@@ -38,12 +44,20 @@ export interface UpdaterDeps {
   readonly estimate?: StorageEstimator;
   /** Runs `fn` holding an exclusive lock across contexts; default: Web Locks where available. */
   readonly lock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** Monotonic clock and timers of the deadlines (check, requests). Default: the real ones. */
+  readonly timers?: Timers;
 }
 
 export interface Updater {
   /** Stores the app's configuration of a model (replacing any earlier one). */
   configure(config: ModelConfig): Promise<void>;
-  /** Checks one model for updates and downloads what its policy wants here. */
+  /**
+   * Checks one model for updates and downloads what its policy wants here. A call while a check
+   * of the model is in flight joins it, unless that check has run longer than the manifest
+   * deadline and the registry now serves another manifest than the one it works on: then it is
+   * aborted (verified chunks stay) and the callers of both get the result of a fresh check.
+   * Rejects with `timeout` past the check deadline.
+   */
   check(model: string): Promise<CheckResult>;
   /** Checks every configured model; failures are reported as events, not thrown. */
   checkAll(): Promise<void>;
@@ -60,11 +74,38 @@ export interface Updater {
 
 const DEVICE_ID_KEY = 'deviceId';
 
+/** How long an aborted check may take to record why before its lock is given back regardless. */
+export const UNWIND_GRACE_MS = 2_000;
+
+/** One run of a check, holding the model's lock: a check is one run, or more when superseded. */
+interface CheckRun {
+  readonly settings: ResolvedDownloadSettings;
+  /** The check deadline; its signal reaches every request of the run. */
+  readonly deadline: Deadline;
+  readonly signal: AbortSignal;
+  /** `timers.now()` when the run took the lock. */
+  readonly startedAt: number;
+  /** The manifest the run works on, and the ETag it came with. */
+  manifest?: { readonly bytes: Uint8Array; readonly etag: string | undefined };
+  /** Aborted for a newer manifest: nothing is recorded or reported, the next run answers. */
+  superseded: boolean;
+  done: boolean;
+}
+
+/** A check in flight for one model: what every caller awaits, and the run it is on. */
+interface Flight {
+  done?: Promise<CheckResult>;
+  run?: CheckRun;
+  /** A later check() is asking the registry whether the run's manifest is still current. */
+  peeking: boolean;
+}
+
 export function createUpdater(deps: UpdaterDeps): Updater {
   const now = deps.now ?? Date.now;
   const chunks = idbChunkStore(deps.db, now);
   const lock = deps.lock ?? webLock;
-  const inflight = new Map<string, Promise<CheckResult>>();
+  const timers = deps.timers ?? realTimers;
+  const inflight = new Map<string, Flight>();
 
   async function deviceId(config: Pick<ModelConfig, 'deviceId'>): Promise<string> {
     if (config.deviceId) return config.deviceId;
@@ -95,7 +136,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     return collectGarbage(deps.db, chunks, wanted);
   }
 
-  async function runCheck(model: string): Promise<CheckResult> {
+  async function runCheck(model: string, run: CheckRun): Promise<CheckResult> {
     let record = await getModel(deps.db, model);
     const config = record.config;
     if (!config) throw new BatonError('unavailable', `model "${model}" is not configured on this device`, { model });
@@ -106,7 +147,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       const held = record.manifestBytes && record.accepted ? { bytes: record.manifestBytes, mark: record.accepted } : undefined;
       const lastAccepted = await markUnderKeys(held, config.publicKeys, config.threshold);
       const keysChanged = held !== undefined && lastAccepted === undefined;
-      const fetched = await fetchManifest(deps.fetch, config.manifestUrl, lastAccepted ? record.etag : undefined);
+      const fetched = await fetchCheckManifest(run, config.manifestUrl, lastAccepted ? record.etag : undefined, record.manifestBytes);
       const bytes = fetched.notModified ? record.manifestBytes! : fetched.bytes;
       // A 304 is re-verified too: the stored manifest may have expired since.
       const verified = await verifyManifest(bytes, {
@@ -138,9 +179,11 @@ export function createUpdater(deps: UpdaterDeps): Updater {
           continue;
         }
         try {
-          await bringReady(model, config, release, expected);
+          await bringReady(model, config, release, expected, run);
           result.ready.push(release.version);
         } catch (e) {
+          // An aborted check fails as a whole, for its reason; the version stays as it was.
+          if (run.signal.aborted) throw run.signal.reason;
           const error = toWire(e);
           result.failed.push({ version: release.version, error });
           await recordFailure(model, release, error, wanted.map((r) => r.version));
@@ -150,6 +193,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       await gc(new Map([[model, new Set(wanted.map((r) => r.version))]]));
       return result;
     } catch (e) {
+      if (run.superseded) throw e;
       const error = toWire(e);
       await updateModel(deps.db, model, (m) => ({ ...m, lastCheckAt: now(), lastError: error })).catch(() => {});
       deps.notify({ type: 'update-failed', model, error });
@@ -177,19 +221,21 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     }
   }
 
-  async function bringReady(model: string, config: ModelConfig, release: Release, expected: ReturnType<typeof expectedInterface>): Promise<void> {
+  async function bringReady(model: string, config: ModelConfig, release: Release, expected: ReturnType<typeof expectedInterface>, run: CheckRun): Promise<void> {
     checkCompatibility(release, config.runtime, expected);
     await setVersionState(deps.db, release, model, 'downloading', now());
     const { bytes: needed } = await missingChunks(release, chunks);
     const current = await getModel(deps.db, model);
     const keepOnly = new Map([[model, new Set([current.active, current.previous, release.version].filter((v): v is string => !!v))]]);
     await ensureSpace(needed, deps.estimate, () => gc(keepOnly));
+    run.deadline.extend(checkAllowanceMs(run.settings, needed));
     await downloadRelease(
       release,
-      { fetch: deps.fetch, chunks, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+      { fetch: deps.fetch, chunks, timers, now, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
       {
         baseUrl: new URL('.', config.manifestUrl).href.replace(/\/$/, ''),
-        settings: downloadSettings(config),
+        settings: run.settings,
+        signal: run.signal,
         onProgress: (p) => deps.notify({ type: 'progress', model, ...p }),
       },
     );
@@ -197,6 +243,71 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     const becameActive = await markReady(deps.db, model, release, now());
     deps.notify({ type: 'version-ready', model, version: release.version, active: becameActive });
     if (becameActive) deps.notify({ type: 'version-activated', model, version: release.version });
+  }
+
+  /**
+   * Runs a check holding the model's lock, again while a newer manifest supersedes the run; the
+   * lock is given back at most {@link UNWIND_GRACE_MS} after the run is aborted.
+   */
+  async function runFlight(model: string, flight: Flight): Promise<CheckResult> {
+    for (;;) {
+      flight.run = undefined;
+      try {
+        return await lock(`baton-update:${model}`, async () => {
+          const settings = downloadSettings((await getModel(deps.db, model)).config ?? {});
+          const deadline = createDeadline(settings.checkDeadlineMs, timers, (ms) => {
+            // Out of inflight at once: a check() from now on starts afresh (after the lock).
+            if (inflight.get(model) === flight) inflight.delete(model);
+            return new BatonError('timeout', `the check of "${model}" missed its ${Math.round(ms)} ms deadline`, { model, deadline: Math.round(ms), scope: 'check' });
+          });
+          const run: CheckRun = { settings, deadline, signal: deadline.signal, startedAt: timers.now(), superseded: false, done: false };
+          flight.run = run;
+          try {
+            const result = await settleOnAbort(runCheck(model, run), run.signal, UNWIND_GRACE_MS, timers);
+            run.signal.throwIfAborted();
+            return result;
+          } finally {
+            run.done = true;
+            deadline.clear();
+          }
+        });
+      } catch (e) {
+        if (!superseded(flight)) throw e;
+      }
+    }
+  }
+
+  /** The run's manifest request, under its signal; remembers what the run works on. */
+  async function fetchCheckManifest(run: CheckRun, url: string, etag: string | undefined, stored: Uint8Array | undefined): Promise<FetchedManifest> {
+    const fetched = await fetchManifest(url, { fetch: deps.fetch, etag, limits: manifestLimits(run.settings), signal: run.signal, timers, now });
+    const bytes = fetched.notModified ? stored : fetched.bytes;
+    if (bytes) run.manifest = { bytes, etag: fetched.notModified ? etag : (fetched.etag ?? undefined) };
+    return fetched;
+  }
+
+  /**
+   * For a check() that found one in flight: once the run has gone on longer than the manifest
+   * deadline, its manifest may be stale — ask the registry (a 304 when unchanged). Another manifest
+   * supersedes the run; the same one, or no answer, leaves it be: it has its own deadline.
+   */
+  async function peekForNewer(model: string, flight: Flight): Promise<void> {
+    const run = flight.run;
+    if (!run?.manifest || run.done || run.signal.aborted || flight.peeking) return;
+    if (timers.now() - run.startedAt <= run.settings.manifestDeadlineMs) return;
+    flight.peeking = true;
+    try {
+      const config = (await getModel(deps.db, model)).config;
+      if (!config) return;
+      const seen = run.manifest;
+      const peek = await fetchManifest(config.manifestUrl, { fetch: deps.fetch, etag: seen.etag, limits: manifestLimits(run.settings), signal: run.signal, timers, now });
+      if (peek.notModified || sameBytes(peek.bytes, seen.bytes) || run.done) return;
+      run.superseded = true;
+      run.deadline.abort(new BatonError('unavailable', `the check of "${model}" was superseded by a newer manifest`, { model, superseded: true }));
+    } catch {
+      // No answer: the run goes on, bounded by its own deadline.
+    } finally {
+      flight.peeking = false;
+    }
   }
 
   async function status(model: string): Promise<ModelStatus> {
@@ -218,15 +329,21 @@ export function createUpdater(deps: UpdaterDeps): Updater {
 
   return {
     async configure(config) {
+      downloadSettings(config); // a RangeError now rather than at every check
       await updateModel(deps.db, config.name, (m) => ({ ...m, config }));
     },
     check(model) {
-      let pending = inflight.get(model);
-      if (!pending) {
-        pending = lock(`baton-update:${model}`, () => runCheck(model)).finally(() => inflight.delete(model));
-        inflight.set(model, pending);
+      const flight = inflight.get(model);
+      if (flight?.done) {
+        void peekForNewer(model, flight);
+        return flight.done;
       }
-      return pending;
+      const started: Flight = { peeking: false };
+      started.done = runFlight(model, started).finally(() => {
+        if (inflight.get(model) === started) inflight.delete(model);
+      });
+      inflight.set(model, started);
+      return started.done;
     },
     checking: () => [...inflight.keys()],
     async checkAll() {
@@ -273,50 +390,30 @@ async function webLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return locks ? ((await locks.request(name, fn)) as T) : fn();
 }
 
-/** Fetches the manifest past every HTTP cache, conditionally on the stored ETag, size-capped. */
-async function fetchManifest(
-  fetchFn: typeof fetch,
-  url: string,
-  etag: string | undefined,
-): Promise<{ notModified: true } | { notModified: false; bytes: Uint8Array<ArrayBuffer>; etag: string | null }> {
-  let response: Response;
-  try {
-    // no-store: the HTTP cache must never answer for the manifest. The conditional header is
-    // ours, so a 304 reaches us and saves the download when nothing changed.
-    response = await fetchFn(url, { cache: 'no-store', ...(etag ? { headers: { 'If-None-Match': etag } } : {}) });
-  } catch (e) {
-    throw new BatonError('network-error', `manifest ${url}: ${(e as Error)?.message ?? String(e)}`, { url }, { cause: e });
-  }
-  if (response.status === 304 && etag) return { notModified: true };
-  if (!response.ok) throw new BatonError('http-error', `manifest ${url}: HTTP ${response.status}`, { url, status: response.status });
-  return { notModified: false, bytes: await readCapped(response, MAX_ENVELOPE_BYTES + 1, url), etag: response.headers.get('ETag') };
+/**
+ * Settles as `work` does, but at most `graceMs` after `signal` aborts, then with its reason: a
+ * check that does not unwind (an await that ignores the signal) must still give back its lock.
+ */
+function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal, graceMs: number, timers: Timers): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: unknown;
+    const onAbort = () => {
+      timer = timers.setTimeout(() => reject(signal.reason), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    void work.then(resolve, reject).finally(() => {
+      timers.clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
-/** Reads at most `max` bytes: an endless manifest must not exhaust memory before parsing refuses it. */
-async function readCapped(response: Response, max: number, url: string): Promise<Uint8Array<ArrayBuffer>> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(value);
-      total += value.length;
-      if (total >= max) {
-        await reader.cancel();
-        break;
-      }
-    }
-  } catch (e) {
-    throw new BatonError('network-error', `manifest ${url} failed mid-body: ${(e as Error)?.message ?? String(e)}`, { url }, { cause: e });
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+/** Whether the flight's last run was aborted for a newer manifest (read through a call: it changed behind an await). */
+function superseded(flight: Flight): boolean {
+  return flight.run?.superseded === true;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
