@@ -35,7 +35,12 @@ export interface ConnectOptions {
   readonly scope?: string;
   /** Reply timeout for quick requests (configure, status, activate). Default 10 s. */
   readonly requestTimeoutMs?: number;
-  /** Reply timeout for a check, which may download a model. Default 10 minutes. */
+  /**
+   * Reply timeout for a check, which may download a model. Default: none of its own — the
+   * heartbeat below notices a worker that stopped, and the service worker ends a check at its
+   * own deadline (`download.checkDeadlineMs`, which grows with the download), so every check
+   * settles; a page timeout shorter than that would give up on a download that is going fine.
+   */
   readonly checkTimeoutMs?: number;
   /**
    * While a check runs, the page asks the worker this often whether it is still running it. The
@@ -75,15 +80,17 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
   const request = <T>(message: SwRequest, timeoutMs = opts.requestTimeoutMs ?? 10_000): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const { port1, port2 } = new MessageChannel();
-      const timer = setTimeout(() => {
-        port1.close();
-        reject(new BatonError('unavailable', `service worker did not answer "${message.type}" within ${timeoutMs} ms`));
-      }, timeoutMs);
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            port1.close();
+            reject(new BatonError('unavailable', `service worker did not answer "${message.type}" within ${timeoutMs} ms`));
+          }, timeoutMs)
+        : undefined;
       port1.onmessage = (e: MessageEvent<SwReply<T>>) => {
         clearTimeout(timer);
         port1.close();
         if (e.data.ok) resolve(e.data.value);
-        else reject(BatonError.isWire(e.data.error) ? BatonError.fromWire(e.data.error) : new Error(String(e.data.error)));
+        else reject(BatonError.from(e.data.error, 'unavailable', 'the service worker answered with an error Baton does not know'));
       };
       // The registration's active worker, not navigator.serviceWorker.controller: the page
       // may not be controlled yet (first visit) and still needs its updates.
@@ -111,7 +118,7 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
         clearInterval(heartbeat);
         fn();
       };
-      request<CheckResult>({ type: 'check', model }, opts.checkTimeoutMs ?? 600_000).then(
+      request<CheckResult>({ type: 'check', model }, opts.checkTimeoutMs ?? Infinity).then(
         (r) => settle(() => resolve(r)),
         (e: unknown) => settle(() => reject(e)),
       );

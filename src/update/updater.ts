@@ -379,9 +379,9 @@ function expectedInterface(record: ModelRecord, stored: readonly { version: stri
   return active ? interfaceOf(active.release) : undefined;
 }
 
+/** `e` for the wire: storage failures are already typed (store/storage-errors.ts); anything else nothing anticipated is `internal`. */
 export function toWire(e: unknown): BatonErrorWire {
-  if (e instanceof BatonError) return e.toWire();
-  return { name: 'BatonError', code: 'storage-failed', message: (e as Error)?.message ?? String(e) };
+  return BatonError.from(e, 'internal').toWire();
 }
 
 async function webLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
