@@ -72,7 +72,18 @@ export const runtimeHarness = {
       return { ok: false as const, error: wire(e) };
     }
   },
-  /** `n` requests issued at once, without waiting: the worker must serialise them itself. */
+  /** A request whose input array the harness keeps: `detached` says whether its buffer went to a worker. */
+  async runKeepingInput(x: number[], batch = 1) {
+    const feeds = mlpFeeds(x, batch);
+    const detached = () => (feeds['x']!.data as Float32Array).buffer.byteLength === 0;
+    try {
+      const r = await rt!.run(feeds);
+      return { ok: true as const, version: r.version, detached: detached() };
+    } catch (e) {
+      return { ok: false as const, error: wire(e), detached: detached() };
+    }
+  },
+  /** `n` requests issued at once, without waiting: the runtime must serialise them itself. */
   async burst(x: number[], n: number) {
     const settled = await Promise.allSettled(Array.from({ length: n }, () => rt!.run(mlpFeeds(x, 1))));
     return settled.map((r) => (r.status === 'fulfilled' ? { ok: true as const, version: r.value.version } : { ok: false as const, error: wire(r.reason) }));
@@ -139,6 +150,8 @@ export const runtimeHarness = {
   unpin: () => rt!.unpin(),
   crashWorker: () => rt!.__debug.crashWorker(),
   loseGpuDevice: () => rt!.__debug.loseGpuDevice(),
+  /** Arms a hang in the serving worker (its next run never returns); resolves with the page time it was armed. */
+  hang: () => rt!.__debug.hang().then(() => performance.now()),
   events: () => events.slice(),
   dispose: () => rt?.dispose(),
   /** Renderer + workers memory, where the browser can measure it (needs cross-origin isolation). */

@@ -39,8 +39,16 @@ export type RuntimeEvents = {
   /** A version could not be loaded or warmed; it never served, and is quarantined on this device. */
   'load-failed': { readonly version: VersionId; readonly error: BatonError };
   'update-failed': { readonly version?: VersionId; readonly error: BatonError };
-  /** The worker died; it was replaced and the same version serves again. */
-  'worker-restarted': { readonly version: VersionId; readonly reason: BatonError };
+  /**
+   * The worker serving `version` was replaced, and service resumed. `cause`: it `crashed` (the
+   * request it was running failed with `worker-crashed`), it was `hung` (that request failed with
+   * `timeout`; the requests queued behind it ran on the worker that took over), or a run failed
+   * to allocate (`allocation-failure`: the worker was recycled between two requests, since its
+   * heap would stay grown). `serving`: the version that took over — the same one in a fresh
+   * worker, or, during a trial, the kept version it replaced (the router then decides, usually
+   * loading the candidate again: a `switch` event says so).
+   */
+  'worker-restarted': { readonly version: VersionId; readonly reason: BatonError; readonly cause: 'crashed' | 'hung' | 'allocation-failure'; readonly serving: VersionId };
   error: { readonly error: BatonError; readonly during: string };
   /** A version was loaded and warmed in its worker, ready to take over. */
   warmed: { readonly version: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };
@@ -127,5 +135,5 @@ export interface Runtime {
   /** Terminates the workers; pending calls reject with `disposed`. */
   dispose(): Promise<void>;
   /** @internal Test hooks. */
-  readonly __debug: { crashWorker(): Promise<void>; loseGpuDevice(): Promise<void> };
+  readonly __debug: { crashWorker(): Promise<void>; loseGpuDevice(): Promise<void>; hang(): Promise<void> };
 }

@@ -23,6 +23,10 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], executionProviders: ['cuda' as never] }, undefined, PAGE)).toThrow(/cuda/);
     expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [{ ...key, alg: 'rsa' }] }, undefined, PAGE)).toThrow(/publicKeys\[0\].*'ed25519'.*rsa/);
     expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], checkIntervalMs: -1 }, undefined, PAGE)).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity]) {
+      expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], maxInputElements: bad }, undefined, PAGE)).toThrow(/maxInputElements/);
+    }
+    expect(resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], maxInputElements: 4096 }, undefined, PAGE).maxInputElements).toBe(4096);
   });
 
   it('accepts a key imported from JSON, whose alg a compiler types as string', () => {

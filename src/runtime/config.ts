@@ -46,6 +46,12 @@ export interface RuntimeConfig {
   readonly serviceWorker?: { readonly scriptUrl: string; readonly scope?: string; readonly periodicSyncMinIntervalMs?: number } | false;
   readonly download?: Partial<DownloadSettings>;
   readonly timeouts?: Partial<WorkerTimeouts>;
+  /**
+   * The most elements an input tensor may have; a larger one is refused with `input-too-large`
+   * before it reaches the worker (whose WASM heap would grow for it, and never shrink). Default:
+   * an input whose declared shape is static takes exactly that many; any other, 64 Mi (2^26).
+   */
+  readonly maxInputElements?: number;
   /** Switch to a newly ready version as soon as it is warmed. Default true. */
   readonly autoSwitch?: boolean;
   /** Check for an update right after start-up. Default true. */
@@ -131,6 +137,9 @@ export function resolveConfig(
   const eps = config.executionProviders ?? ['webgpu', 'wasm'];
   if (eps.length === 0 || eps.some((ep) => ep !== 'wasm' && ep !== 'webgpu')) throw new TypeError(`config.executionProviders must be wasm and/or webgpu, got ${JSON.stringify(eps)}`);
   if (config.checkIntervalMs !== undefined && !(config.checkIntervalMs >= 0)) throw new RangeError(`config.checkIntervalMs must be 0 (never) or a number of milliseconds, got ${config.checkIntervalMs}`);
+  if (config.maxInputElements !== undefined && !(Number.isSafeInteger(config.maxInputElements) && config.maxInputElements > 0)) {
+    throw new RangeError(`config.maxInputElements must be a positive integer (elements per input tensor), got ${config.maxInputElements}`);
+  }
   const manifestUrl = absoluteUrl(config.manifestUrl ?? registryManifest(config.model, defaults), baseUrl, 'manifestUrl');
   const sw = config.serviceWorker === undefined ? defaults?.serviceWorker : config.serviceWorker || undefined;
   return Object.freeze({

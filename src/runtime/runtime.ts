@@ -1,8 +1,9 @@
 /**
  * The composition root: wires the update client (service worker or page), the inference
- * workers and the router into the runtime an app uses. Every request goes through `run`, which
- * reads the live slot once, synchronously: a switch is one assignment between two requests, so a
- * request already running finishes on the old session and the next one starts on the new.
+ * workers and the router into the runtime an app uses. Every request goes through `run` and the
+ * request queue (run-dispatcher.ts), which hands requests one at a time, in order, to the live
+ * slot: a switch is one assignment between two requests, so a request already running finishes
+ * on the old session and the next one starts on the new.
  */
 import { Tensor } from 'onnxruntime-common';
 import { BatonError, isBatonError } from '../errors.js';
@@ -19,10 +20,13 @@ import type { Release, VersionId } from '../types.js';
 import type { CheckResult, ModelStatus, UpdateEvent } from '../update/messages.js';
 import { connectUpdates, type ConnectedUpdates } from '../update/connect.js';
 import type { Feeds, WorkerInit } from '../worker/protocol.js';
-import { startInferenceWorker } from '../worker/worker-client.js';
+import { DEFAULT_TIMEOUTS, startInferenceWorker } from '../worker/worker-client.js';
 import { resolveConfig, type RuntimeConfig, type ResolvedConfig } from './config.js';
 import type { RunOutput, Runtime, RuntimeEvents, RuntimeStatus } from './api.js';
 import { loadSlot, type Slot } from './slot.js';
+import { createHangDetector, DEFAULT_HANG_POLICY } from './hang-detector.js';
+import { checkInputSize } from './input-bound.js';
+import { createRunDispatcher } from './run-dispatcher.js';
 import { createShadowRunner } from './shadow.js';
 import { createObservability, type Observability } from './observability.js';
 import { relayUpdateEvent } from './update-events.js';
@@ -68,6 +72,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
     timeouts: cfg.timeouts,
     ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}),
     ...(cfg.warmup ? { warmup: cfg.warmup } : {}),
+    ...(cfg.maxInputElements === undefined ? {} : { maxInputElements: cfg.maxInputElements }),
   };
   const workers = await createWorkerPool({
     spawn: () => startInferenceWorker(init, { timeouts: cfg.timeouts, ...(cfg.createWorker ? { create: cfg.createWorker } : {}) }),
@@ -77,6 +82,8 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
   const workerInfo = workers.info;
 
   let live: Slot | undefined;
+  /** The last slot that served: its version's input bounds apply while a worker is replaced. */
+  let lastLive: Slot | undefined;
   let since = 0;
   let preparing: VersionId | undefined;
   /** The A/B arm this device is in, when an A/B test decides what it serves. */
@@ -85,9 +92,16 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
   let lastStatus: ModelStatus | undefined;
   let lastError: BatonError | undefined;
   let disposed = false;
-  let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  /** Why nothing serves, after a crashed worker could not be replaced: requests fail fast with it. */
-  let broken: BatonError | undefined;
+  /**
+   * Every request queues here and goes to the live slot one at a time, so the ones behind a
+   * hung or crashed run can go to the worker that takes over (run-dispatcher.ts).
+   */
+  const dispatcher = createRunDispatcher<Slot>({
+    hangs: createHangDetector({ ...DEFAULT_HANG_POLICY, capMs: cfg.timeouts.runMs ?? DEFAULT_TIMEOUTS.runMs }),
+    timers: { now: () => performance.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) },
+    onHang: (slot, error) => void recover(slot, error, 'hung'),
+    onAllocationFailure: (slot, error) => void recycle(slot, error),
+  });
   const health = createHealthMonitor();
   const healthPolicy = () => lastStatus?.manifest?.policy.health ?? DEFAULT_HEALTH;
 
@@ -193,18 +207,12 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
   };
 
   const setLive = (slot: Slot) => {
-    live = slot;
-    broken = undefined;
+    live = lastLive = slot;
     since = performance.now();
-    waiters.forEach((w) => w.resolve());
-    waiters = [];
+    dispatcher.setTarget(slot);
     void slot.worker.died.then((reason) => {
-      if (live === slot && !disposed) void restart(slot, reason);
+      if (live === slot && !disposed) void recover(slot, reason, 'crashed');
     });
-  };
-  const failWaiters = (e: unknown) => {
-    waiters.forEach((w) => w.reject(e));
-    waiters = [];
   };
   const report = (during: string, e: unknown) => {
     const error = isBatonError(e) ? e : new BatonError('storage-failed', `${during}: ${(e as Error)?.message ?? String(e)}`);
@@ -237,19 +245,62 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
     ...(cfg.drift ? { drift: cfg.drift } : {}),
   });
 
-  async function restart(crashed: Slot, reason: BatonError) {
+  /**
+   * The live worker crashed or hung. Only the request it was running failed; the ones queued
+   * behind it wait for whoever takes over. During a trial that is the kept version, at once (the
+   * router then decides what serves: usually the candidate again, in a fresh worker); otherwise
+   * the same version in a fresh worker — the standby, whose onnxruntime-web is initialised — with
+   * one warm-up run, since requests are waiting.
+   */
+  async function recover(lost: Slot, reason: BatonError, cause: 'crashed' | 'hung') {
+    lost.worker.terminate();
+    if (lost !== live || disposed) return;
+    emit('error', { error: reason, during: `serving version ${lost.version}` });
+    if (fallback?.worker.alive && rollout.state.trial?.version === lost.version) {
+      const back = fallback;
+      fallback = undefined;
+      void flipTo(back, lost);
+      emit('worker-restarted', { version: lost.version, reason, cause, serving: back.version });
+      void reconcile();
+      return;
+    }
     live = undefined;
-    emit('error', { error: reason, during: `serving version ${crashed.version}` });
+    dispatcher.setTarget(undefined);
     try {
-      const { bytes } = await source.readModel(cfg.model, crashed.version);
-      const slot = await loadSlot(crashed.release, bytes, slotOptions);
-      if (disposed) return void slot.retire();
+      const { bytes } = await source.readModel(cfg.model, lost.version);
+      const slot = await loadSlot(lost.release, bytes, slotOptions, await workers.take(), 1);
+      workers.replenishLater();
+      // Disposed, or another version took over meanwhile (a switch): this one is not needed.
+      if (disposed || live) return void slot.retire();
       setLive(slot);
-      emit('worker-restarted', { version: slot.version, reason });
+      emit('worker-restarted', { version: slot.version, reason, cause, serving: slot.version });
     } catch (e) {
-      report(`restarting the worker for version ${crashed.version}`, e);
-      broken = lastError;
-      failWaiters(e);
+      report(`restarting the worker for version ${lost.version}`, e);
+      if (!live) dispatcher.fail(lastError);
+    }
+  }
+
+  /**
+   * A run failed to allocate: its worker's WASM heap keeps what it grew to until the worker is
+   * terminated (onnxruntime issue #21673). The same version is loaded and warmed in a fresh
+   * worker beside it, takes over between two requests, and the old worker is terminated.
+   */
+  const recycling = new Set<Slot>();
+  async function recycle(old: Slot, reason: BatonError) {
+    if (old !== live || recycling.has(old) || disposed) return;
+    recycling.add(old);
+    try {
+      const { bytes } = await source.readModel(cfg.model, old.version);
+      const slot = await loadSlot(old.release, bytes, slotOptions, await workers.take());
+      workers.replenishLater();
+      if (disposed || live !== old) return void slot.retire();
+      setLive(slot);
+      void old.retire();
+      emit('worker-restarted', { version: slot.version, reason, cause: 'allocation-failure', serving: slot.version });
+    } catch (e) {
+      report(`recycling the worker for version ${old.version}`, e);
+    } finally {
+      recycling.delete(old);
     }
   }
 
@@ -386,28 +437,26 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
   const runtime: Runtime = {
     async run(feeds: Feeds): Promise<RunOutput> {
       if (disposed) throw new BatonError('disposed', 'the runtime was disposed');
-      let slot = live;
-      if (!slot) {
-        if (broken) throw broken;
-        // A worker is being replaced (bounded by its start-up and load timeouts): wait for it.
-        await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
-        slot = live!;
-      }
+      // Refused here, before any buffer is transferred: no worker's heap grows for it.
+      const current = live ?? lastLive;
+      if (current) checkInputSize(feeds, current.inputLimits);
       const sampled = shadow.sample(feeds);
-      const armName = arm && slot.version === arm.version ? arm.name : undefined;
       // Summarised before the run: the run transfers (detaches) the input buffers.
       const drift = obs!.sampleDrift();
-      if (drift) obs!.drift(slot.release, 'input', feeds);
+      if (drift && current) obs!.drift(current.release, 'input', feeds);
       const started = performance.now();
-      let result;
-      try {
-        result = await slot.run(feeds);
-      } catch (e) {
+      // Queued behind earlier requests; whichever slot serves when its turn comes runs it (a
+      // worker being replaced is waited for, bounded by its start-up and load timeouts).
+      const served = await dispatcher.run(feeds);
+      const slot = served.slot;
+      const armName = arm && slot.version === arm.version ? arm.name : undefined;
+      if (!served.ok) {
         const latency = performance.now() - started;
         observe(slot.version, false, latency);
         obs!.request(slot.version, slot.load.ep, armName, false, latency);
-        throw e;
+        throw served.error;
       }
+      const result = served.result;
       const latency = performance.now() - started;
       const ok = outputsFinite(result.outputs);
       // The gate judges the model's own time (session.run in the worker), not the end-to-end
@@ -475,7 +524,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
       stages.dispose();
       removeEventListener('pagehide', flushRollout);
       unsubscribe();
-      failWaiters(new BatonError('disposed', 'the runtime was disposed'));
+      dispatcher.dispose(new BatonError('disposed', 'the runtime was disposed'));
       await reconciling.catch(() => {});
       await rollout.flush();
       rollout.dispose();
@@ -490,6 +539,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
     __debug: {
       crashWorker: () => live?.worker.crash() ?? Promise.resolve(),
       loseGpuDevice: () => live?.worker.loseGpuDevice() ?? Promise.resolve(),
+      hang: () => live?.worker.hang() ?? Promise.resolve(),
     },
   };
   return runtime;

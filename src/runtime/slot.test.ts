@@ -24,6 +24,7 @@ function fakeWorker(opts: { failLoad?: BatonError } = {}) {
     release: async () => void log.push('release'),
     crash: async () => {},
     loseGpuDevice: async () => {},
+    hang: async () => {},
     terminate: () => {
       alive = false;
       log.push('terminate');
@@ -65,6 +66,12 @@ describe('a slot', () => {
     const slot = await loadSlot(sampleRelease('1'), bytes, opts, worker);
     await slot.retire();
     expect(log).toEqual(['release', 'terminate']);
+  });
+
+  it('carries the input bounds of its version: its static shapes, or the app\'s maxInputElements', async () => {
+    const release = { ...sampleRelease('1'), inputs: [{ name: 'x', type: 'float32' as const, shape: [1, 512] }] };
+    expect((await loadSlot(release, bytes, opts, fakeWorker().worker)).inputLimits.byName.get('x')).toBe(512);
+    expect((await loadSlot(release, bytes, { ...opts, maxInputElements: 4096 }, fakeWorker().worker)).inputLimits.byName.get('x')).toBe(4096);
   });
 
   it('terminates the worker when the version fails to load, and passes the typed error on', async () => {

@@ -6,12 +6,15 @@
 import type { Release, VersionId } from '../types.js';
 import type { Feeds, LoadResult, RunResult, WorkerInit } from '../worker/protocol.js';
 import { startInferenceWorker, type CreateWorker, type InferenceWorker, type WorkerTimeouts } from '../worker/worker-client.js';
+import { inputLimits, type InputLimits } from './input-bound.js';
 
 export interface Slot {
   readonly version: VersionId;
   readonly release: Release;
   readonly worker: InferenceWorker;
   readonly load: LoadResult;
+  /** The largest input tensors this version takes (`maxInputElements`, or its declared shapes). */
+  readonly inputLimits: InputLimits;
   readonly inFlight: number;
   run(feeds: Feeds): Promise<RunResult>;
   /** Drains, releases, terminates. Idempotent. */
@@ -24,6 +27,8 @@ export interface SlotOptions {
   readonly createWorker?: CreateWorker;
   /** Warm-up feeds for this release (a fresh object each call: feeds are transferred). */
   readonly warmup?: (release: Release) => Feeds | undefined;
+  /** The app's bound on input tensors (elements per tensor); default: see input-bound.ts. */
+  readonly maxInputElements?: number;
 }
 
 /** Starts a worker (or uses `worker`), loads and warms `release` in it; on failure the worker is terminated. */
@@ -57,6 +62,7 @@ export async function loadSlot(release: Release, bytes: Uint8Array<ArrayBuffer>,
     release,
     worker: w,
     load,
+    inputLimits: inputLimits(release.inputs, opts.maxInputElements),
     get inFlight() {
       return inFlight;
     },

@@ -7,12 +7,15 @@ import { isAbsolute, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { isAllocationFailure } from '../worker/allocation-failure.js';
 import {
+  ALLOC_OVERFLOW_X0,
   FAILING_RUN_ROWS,
   MLP_FEATURES,
   MLP_INPUT,
   MLP_OUTPUT,
   MLP_OUTPUTS,
+  allocModel,
   brokenModel,
   failingRunInput,
   failingRunModel,
@@ -80,7 +83,7 @@ describe('generated models', () => {
       inputs: [{ name: 'x', elemType: FLOAT, dims: ['batch', 4] }],
       outputs: [{ name: 'y', elemType: FLOAT, dims: ['batch', 2] }],
     };
-    const all = [mlpModel(1), mlpModel(2), brokenModel(), failingRunModel(), nanModel(), slowModel(8), largeModel({ megabytes: 0.01 })];
+    const all = [mlpModel(1), mlpModel(2), brokenModel(), failingRunModel(), nanModel(), slowModel(8), allocModel(), largeModel({ megabytes: 0.01 })];
     for (const bytes of all) expect(declaredIo(bytes)).toEqual(expected);
   });
 
@@ -92,6 +95,7 @@ describe('generated models', () => {
     expect(failingRunModel()).toEqual(failingRunModel());
     expect(nanModel()).toEqual(nanModel());
     expect(slowModel(384)).toEqual(slowModel(384));
+    expect(allocModel()).toEqual(allocModel());
     expect(sameBytes(largeModel({ megabytes: 1, variant: 2 }), largeModel({ megabytes: 1, variant: 2 }))).toBe(true);
   });
 });
@@ -219,6 +223,31 @@ describe('slowModel', () => {
   });
 });
 
+describe('allocModel', () => {
+  it('gives exactly the MLP v1 output for ordinary inputs, whatever their x0', async () => {
+    const session = await load(allocModel());
+    const mlp = await load(mlpModel(1));
+    for (const [x, batch] of [[standardX(1), 1], [Float32Array.of(-3, 1, 2, 3), 1], [Float32Array.of(64, 0, 0, 1), 1], [standardX(3), 3]] as const) {
+      // The zeros add exactly 0: the same floats as the MLP itself.
+      expect(await run(session, x, batch)).toEqual(await run(mlp, x, batch));
+    }
+    expectClose(await run(session, standardX(1), 1), mlpReference(1, standardX(1), 1), 1e-5);
+  });
+
+  it('fails to allocate for x0 = 2^30 with a message the worker recognises, and stays usable', async () => {
+    const session = await load(allocModel());
+    const x = Float32Array.of(ALLOC_OVERFLOW_X0, 0.5, -1, 2);
+    const error = await run(session, x, 1).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/Integer overflow/);
+    expect(isAllocationFailure(error!.message)).toBe(true);
+    const ok = Float32Array.of(0.5, -1, 2, 0.25);
+    expectClose(await run(session, ok, 1), mlpReference(1, ok, 1), 1e-5);
+  });
+});
+
 describe('largeModel', () => {
   const MEGABYTES = 4;
   const padBytes = Math.floor((MEGABYTES * 1024 * 1024) / 4) * 4;
@@ -297,7 +326,7 @@ describe('writeTestModels', () => {
     try {
       const paths = await writeTestModels(dir, { largeMegabytes: 1 });
       expect(Object.keys(paths).sort()).toEqual(
-        ['broken', 'failing-run', 'large-v1', 'large-v2', 'mlp-v1', 'mlp-v2', 'nan', 'slow'].sort(),
+        ['alloc', 'broken', 'failing-run', 'large-v1', 'large-v2', 'mlp-v1', 'mlp-v2', 'nan', 'slow'].sort(),
       );
       for (const file of Object.values(paths)) {
         expect(isAbsolute(file)).toBe(true);

@@ -29,6 +29,12 @@ const INT64 = onnx.TensorProto.DataType.INT64;
 /** Rows of `failingRunModel`'s lookup table: `x[i, 0]` must fall in `[0, FAILING_RUN_ROWS)`. */
 export const FAILING_RUN_ROWS = 16;
 
+/**
+ * An `x[i, 0]` that makes {@link allocModel} ask for 4 GiB (2^30 float32), past what 32-bit WASM
+ * can address: onnxruntime-web's `run()` rejects at once with a SafeInt "Integer overflow".
+ */
+export const ALLOC_OVERFLOW_X0 = 2 ** 30;
+
 // ---------------------------------------------------------------------------------------------
 // Protobuf builders
 
@@ -188,6 +194,31 @@ export function failingRunInput(fail: boolean, batch = 1): Float32Array {
   return x;
 }
 
+/**
+ * Same output as `mlpModel(1)`, but every `run()` also allocates a float32 tensor of zeros whose
+ * length is the input's largest `x[i, 0]` (at least 1): `ConstantOfShape([n])` with
+ * `n = Cast<int64>(Max(ReduceMax(x[:, 0]), 1))`, wired in as `y = MLP_v1(x) + 0 × ReduceMean(zeros)`.
+ *
+ * Ordinary inputs allocate a few bytes. `x0 = 2^26` allocates 256 MiB and succeeds (the worker's
+ * heap keeps that size afterwards); {@link ALLOC_OVERFLOW_X0} and above overflow the 32-bit
+ * buffer size (SafeInt "Integer overflow", no memory touched); just under it, `std::bad_alloc`
+ * once the heap cannot grow to 4 GiB.
+ */
+export function allocModel(): Uint8Array {
+  return mlpPlus('alloc', 'alloc_zero', {
+    initializers: [int64Tensor('alloc_zero_i', [], [0]), floatTensor('alloc_one', [1], [1]), floatTensor('alloc_zero_f', [], [0])],
+    nodes: [
+      node('Gather', [MLP_INPUT, 'alloc_zero_i'], ['alloc_x0'], { axis: 1 }), // [batch]
+      node('ReduceMax', ['alloc_x0'], ['alloc_x0_max'], { keepdims: 1 }), // [1]
+      node('Max', ['alloc_x0_max', 'alloc_one'], ['alloc_length_f']), // NaN-free for finite x
+      node('Cast', ['alloc_length_f'], ['alloc_shape'], { to: INT64 }), // [1]: the shape [n]
+      node('ConstantOfShape', ['alloc_shape'], ['alloc_zeros']), // float32 zeros [n]
+      node('ReduceMean', ['alloc_zeros'], ['alloc_mean'], { keepdims: 0 }),
+      node('Mul', ['alloc_mean', 'alloc_zero_f'], ['alloc_zero']),
+    ],
+  });
+}
+
 /** Loads and runs; every element of `y` is NaN (the MLP output plus a NaN constant). */
 export function nanModel(): Uint8Array {
   return mlpPlus('nan', 'nan_const', {
@@ -317,6 +348,7 @@ export type TestModelName =
   | 'failing-run'
   | 'nan'
   | 'slow'
+  | 'alloc'
   | 'large-v1'
   | 'large-v2';
 
@@ -340,6 +372,7 @@ export async function writeTestModels(
     'failing-run': failingRunModel,
     nan: nanModel,
     slow: () => slowModel(384),
+    alloc: allocModel,
     'large-v1': () => largeModel({ megabytes, variant: 1 }),
     'large-v2': () => largeModel({ megabytes, variant: 2 }),
   };

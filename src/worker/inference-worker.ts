@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { BatonError } from '../errors.js';
 import type { ExecutionProvider } from '../types.js';
+import { isAllocationFailure } from './allocation-failure.js';
 import { probeWebGpu } from './ep-select.js';
 import type { Feeds, InferenceWorkerApi, LoadRequest, LoadResult, RunResult, TensorLike, WorkerInfo } from './protocol.js';
 import { transferablesOf } from './protocol.js';
@@ -54,12 +55,30 @@ let session: InferenceSession | undefined;
 let sessionEp: ExecutionProvider | undefined;
 let modelBytes: Uint8Array<ArrayBuffer> | undefined;
 let gpuLost = false;
+/** Set by the `hang()` test hook: the next run never returns. */
+let hangNext = false;
 // onnxruntime-web throws "Session already started" on overlapping runs: one at a time.
 let queue: Promise<unknown> = Promise.resolve();
 
 function toWire(e: unknown, code: 'model-load-failed' | 'warmup-failed' | 'run-failed') {
   if (e instanceof BatonError) return e.toWire();
   return new BatonError(code, (e as Error)?.message ?? String(e)).toWire();
+}
+
+/**
+ * A failed `session.run`, marked when it could not allocate: the heap keeps what it grew to, so
+ * the page replaces this worker (src/worker/allocation-failure.ts).
+ */
+function runFailure(e: unknown) {
+  const message = (e as Error)?.message ?? String(e);
+  return new BatonError('run-failed', message, isAllocationFailure(message) ? { allocationFailure: true } : undefined).toWire();
+}
+
+/** Keeps this thread busy for good: only `terminate()` from the page ends it. */
+function spinForever(): never {
+  for (;;) {
+    // The page must see a worker that neither answers nor crashes.
+  }
 }
 
 async function createSession(bytes: Uint8Array, eps: readonly ExecutionProvider[]): Promise<{ session: InferenceSession; ep: ExecutionProvider; reason?: string }> {
@@ -179,6 +198,7 @@ const api: InferenceWorkerApi = {
   run(feeds: Feeds): Promise<RunResult> {
     const job = queue.then(async () => {
       if (!session) throw new BatonError('run-failed', 'no model loaded').toWire();
+      if (hangNext) spinForever();
       if (gpuLost && sessionEp === 'webgpu' && modelBytes) {
         const fallback = await createSession(modelBytes, ['wasm']).catch((e: unknown) => {
           throw toWire(e, 'model-load-failed');
@@ -192,7 +212,7 @@ const api: InferenceWorkerApi = {
       try {
         results = await session.run(toOrt(feeds));
       } catch (e) {
-        throw toWire(e, 'run-failed');
+        throw runFailure(e);
       }
       const outputs = fromOrt(results);
       return Comlink.transfer({ outputs, runMs: performance.now() - started, ep: sessionEp! }, transferablesOf(outputs));
@@ -218,6 +238,10 @@ const api: InferenceWorkerApi = {
     setTimeout(() => {
       throw new Error('simulated worker crash');
     });
+  },
+
+  async hang() {
+    hangNext = true;
   },
 };
 

@@ -95,6 +95,11 @@ export interface InferenceWorkerApi {
   crash(): Promise<void>;
   /** Test hook: destroys the WebGPU device, as a driver reset would. */
   loseGpuDevice(): Promise<void>;
+  /**
+   * Test hook: the next run keeps the worker's thread busy forever (a synchronous loop), so the
+   * page sees a worker that neither answers nor crashes, as a kernel stuck in a loop would.
+   */
+  hang(): Promise<void>;
 }
 
 export function isWireError(value: unknown): value is BatonErrorWire {

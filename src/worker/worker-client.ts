@@ -14,7 +14,11 @@ export interface WorkerTimeouts {
   readonly handshakeMs: number;
   /** Initialising onnxruntime-web (wasm compile) and creating plus warming a session. */
   readonly loadMs: number;
-  /** One run; a run over this is treated as a hung worker. */
+  /**
+   * One run, at most: a run over this is treated as a hung worker. The runtime calls a worker
+   * hung much sooner, from the version's own run times (src/runtime/hang-detector.ts); this is
+   * the cap on that, and what applies until a version has answered enough runs to judge by.
+   */
   readonly runMs: number;
 }
 
@@ -31,6 +35,8 @@ export interface InferenceWorker {
   crash(): Promise<void>;
   /** Test hook: destroy the worker's WebGPU device. */
   loseGpuDevice(): Promise<void>;
+  /** Test hook: the worker's next run never returns (its thread stays busy until terminated). */
+  hang(): Promise<void>;
   terminate(): void;
   /** Settles when the worker dies unexpectedly, with the reason. Never rejects. */
   readonly died: Promise<BatonError>;
@@ -111,6 +117,7 @@ export async function startInferenceWorker(
     release: () => call('releasing the session', () => remote.release(), timeouts.loadMs),
     crash: () => call('crashing on request', () => remote.crash(), timeouts.handshakeMs),
     loseGpuDevice: () => call('losing the GPU device on request', () => remote.loseGpuDevice(), timeouts.handshakeMs),
+    hang: () => call('arming a hang on request', () => remote.hang(), timeouts.handshakeMs),
     terminate: () => kill(new BatonError('disposed', 'inference worker terminated'), true),
     died,
     get alive() {
