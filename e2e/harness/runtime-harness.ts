@@ -56,7 +56,7 @@ export const runtimeHarness = {
         silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined;
       const telemetry = telemetryEndpoint === undefined ? undefined : { exporters: [otlpExporter({ endpoint: telemetryEndpoint })], ...(telemetryIntervalMs === undefined ? {} : { intervalMs: telemetryIntervalMs }) };
       rt = await createRuntime({ ...rest, warmup, ...(telemetry ? { telemetry } : {}) });
-      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'warmed', 'switch', 'released', 'rollback', 'promoted', 'quarantined', 'load-failed', 'update-failed', 'worker-restarted', 'drift', 'error', 'service-worker-unavailable'] as const) {
+      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'warmed', 'switch', 'released', 'rollback', 'promoted', 'quarantined', 'load-failed', 'update-failed', 'worker-restarted', 'drift', 'error', 'service-worker-unavailable', 'manifest-stale'] as const) {
         rt.on(type, (event) => events.push({ type, at: performance.now(), event: JSON.parse(JSON.stringify(event, (_k, v: unknown) => (v instanceof BatonError ? v.toWire() : v))) }));
       }
       return { ok: true as const, status: rt.status() };

@@ -83,7 +83,15 @@ export function createLifecycleMapper(): LifecycleMapper {
         }
         case 'worker-restarted': {
           const e = event as RuntimeEvents['worker-restarted'];
-          return { level: 'warn', type, version: e.version, code: e.reason.code, message: `worker for ${e.version} restarted after ${e.reason.code}` };
+          return { level: 'warn', type, version: e.version, code: e.reason.code, message: `worker for ${e.version} replaced (${e.cause}: ${e.reason.code})`, data: { cause: e.cause, serving: e.serving } };
+        }
+        case 'service-worker-unavailable': {
+          const e = event as RuntimeEvents['service-worker-unavailable'];
+          return errorEntry(type, e.error, 'no service worker; updates run in the page');
+        }
+        case 'manifest-stale': {
+          const e = event as RuntimeEvents['manifest-stale'];
+          return { level: 'warn', type, message: `the manifest is stale (${e.reason}): signed ${e.issuedAt}, expires ${e.expires}`, data: { reason: e.reason ?? 'expired', ageMs: e.ageMs ?? 0, ...(e.verifiedAt === undefined ? {} : { verifiedAt: e.verifiedAt }) } };
         }
         case 'error': {
           const e = event as RuntimeEvents['error'];

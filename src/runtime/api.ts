@@ -1,4 +1,5 @@
 /** The runtime's public surface: what `createRuntime` returns and the events it emits. */
+import type { Freshness } from '../manifest/freshness.js';
 import type { Tensor } from 'onnxruntime-common';
 import type { BatonError, BatonErrorWire } from '../errors.js';
 import type { DownloadProgress } from '../download/download-release.js';
@@ -62,6 +63,12 @@ export type RuntimeEvents = {
    * offline start-up or background checks. Emitted once, just after `createRuntime` resolves.
    */
   'service-worker-unavailable': { readonly error: BatonError };
+  /**
+   * The manifest this device holds has expired, or was signed longer ago than
+   * `maxManifestAgeMs`: the registry (or a mirror in front of it) serves nothing fresher, or the
+   * device cannot reach it. What serves keeps serving. Once per page load per stale spell.
+   */
+  'manifest-stale': Freshness;
 };
 
 /** `rt.metrics()`: what this runtime measured since it started (see src/observe). */
@@ -107,6 +114,8 @@ export interface RuntimeStatus {
   readonly standby: 'ready' | 'starting' | 'none';
   /** What the inference worker found: provider, why a fallback, threads, onnxruntime-web version. */
   readonly worker: WorkerInfo;
+  /** How fresh the device's manifest is (see `maxManifestAgeMs`, the `manifest-stale` event). */
+  readonly freshness: Freshness;
   /** What storage holds, as of the last decision. */
   readonly device?: ModelStatus;
   readonly lastError?: BatonErrorWire;

@@ -52,6 +52,13 @@ export interface RuntimeConfig {
    * an input whose declared shape is static takes exactly that many; any other, 64 Mi (2^26).
    */
   readonly maxInputElements?: number;
+  /**
+   * How long ago the device's newest verified manifest may have been signed before it counts as
+   * stale (`status().freshness`, a `manifest-stale` event): set it to match how often the
+   * publisher re-signs (`baton resign --expires 2d` daily: 2 days). Default: none, so only an
+   * expired manifest is stale. A stale device keeps serving what it has.
+   */
+  readonly maxManifestAgeMs?: number;
   /** Switch to a newly ready version as soon as it is warmed. Default true. */
   readonly autoSwitch?: boolean;
   /** Check for an update right after start-up. Default true. */
@@ -137,6 +144,7 @@ export function resolveConfig(
   const eps = config.executionProviders ?? ['webgpu', 'wasm'];
   if (eps.length === 0 || eps.some((ep) => ep !== 'wasm' && ep !== 'webgpu')) throw new TypeError(`config.executionProviders must be wasm and/or webgpu, got ${JSON.stringify(eps)}`);
   if (config.checkIntervalMs !== undefined && !(config.checkIntervalMs >= 0)) throw new RangeError(`config.checkIntervalMs must be 0 (never) or a number of milliseconds, got ${config.checkIntervalMs}`);
+  if (config.maxManifestAgeMs !== undefined && !(config.maxManifestAgeMs > 0)) throw new RangeError(`config.maxManifestAgeMs must be a positive number of milliseconds, got ${config.maxManifestAgeMs}`);
   if (config.maxInputElements !== undefined && !(Number.isSafeInteger(config.maxInputElements) && config.maxInputElements > 0)) {
     throw new RangeError(`config.maxInputElements must be a positive integer (elements per input tensor), got ${config.maxInputElements}`);
   }

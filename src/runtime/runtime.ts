@@ -33,6 +33,7 @@ import { relayUpdateEvent } from './update-events.js';
 import { createWorkerPool } from './worker-pool.js';
 import { createEmitter } from './emitter.js';
 import { startCheckSchedule } from './check-schedule.js';
+import { createFreshnessWatch } from './freshness-watch.js';
 
 /** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
 const COLD_START_STANDBY_DELAY_MS = 1000;
@@ -66,6 +67,14 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
     obs?.event(type, event);
     emitter.emit(type, event);
   };
+  /** Settles a macrotask after createRuntime has resolved: what is said before then waits for it, so the app has subscribed. */
+  let started!: () => void;
+  const afterStart = new Promise<void>((resolve) => (started = resolve));
+  const freshness = createFreshnessWatch({
+    ...(cfg.maxManifestAgeMs === undefined ? {} : { maxAgeMs: cfg.maxManifestAgeMs }),
+    onStale: (f) => !disposed && emit('manifest-stale', f),
+    defer: (fn) => void afterStart.then(fn),
+  });
   const init: WorkerInit = { executionProviders: cfg.executionProviders, ...(cfg.wasmThreads === undefined ? {} : { wasmThreads: cfg.wasmThreads }) };
   const slotOptions = {
     init,
@@ -314,6 +323,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
   async function doReconcile(): Promise<void> {
     if (disposed) return;
     const st = (lastStatus = await source.status(cfg.model));
+    freshness.observe(st);
     if (!st.manifest) return;
     const policy = st.manifest.policy;
     rollout.dispatch({ type: 'manifest-changed', versions: st.manifest.versions.map((r) => r.version) });
@@ -427,12 +437,14 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
   }
   // After createRuntime has resolved (a macrotask later), so the app has subscribed to the
   // events this check emits (an offline start reports update-failed at once).
-  if (hasReady && cfg.checkOnStart) setTimeout(() => void source.check(cfg.model).catch(() => {}), 0);
+  // Reconciled afterwards whatever the outcome: a failed check can leave the device stale.
+  if (hasReady && cfg.checkOnStart) setTimeout(() => void source.check(cfg.model).catch(() => {}).then(() => reconcile()), 0);
   // Said once, after createRuntime has resolved, for the same reason.
-  if (updates.fallback) setTimeout(() => !disposed && emit('service-worker-unavailable', { error: updates.fallback! }), 0);
+  if (updates.fallback) void afterStart.then(() => !disposed && emit('service-worker-unavailable', { error: updates.fallback! }));
+  setTimeout(started, 0);
   // The counters are written at most once a second; a closing page writes what is pending.
   addEventListener('pagehide', flushRollout);
-  const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).then(() => reconcile()) }) : undefined;
+  const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).finally(() => reconcile()) }) : undefined;
 
   const runtime: Runtime = {
     async run(feeds: Feeds): Promise<RunOutput> {
@@ -487,6 +499,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
         ...(rollout.state.localPin ? { pinned: rollout.state.localPin } : {}),
         ...(routeInfo ? { route: routeInfo } : {}),
         updates: updates.via,
+        freshness: freshness.current,
         standby: workers.standby,
         worker: workerInfo,
         ...(lastStatus ? { device: lastStatus } : {}),
@@ -496,9 +509,12 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
     on: (type, handler) => emitter.on(type, handler),
     async checkForUpdate(): Promise<CheckResult> {
       schedule?.noteCheck();
-      const result = await source.check(cfg.model);
-      await reconcile();
-      return result;
+      try {
+        return await source.check(cfg.model);
+      } finally {
+        // Also after a failed check: a manifest that expired meanwhile makes the device stale.
+        await reconcile();
+      }
     },
     async pin(version) {
       const st = await source.status(cfg.model);

@@ -117,7 +117,7 @@ export interface TestRegistry {
   dispose(): Promise<void>;
 }
 
-const SIGNED = new Set(['publish', 'rollout', 'promote', 'rollback', 'kill', 'pin', 'unpin', 'ab', 'health']);
+const SIGNED = new Set(['publish', 'rollout', 'promote', 'rollback', 'kill', 'pin', 'unpin', 'ab', 'health', 'resign']);
 
 /** A fresh Ed25519 key pair in `dir` (`baton keygen`), for an app build to pin and a registry to sign with. */
 export async function createTestKeys(dir: string): Promise<KeyFiles & { publicKey: PublicKeyJson }> {
