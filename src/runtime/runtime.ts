@@ -444,7 +444,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
   setTimeout(started, 0);
   // The counters are written at most once a second; a closing page writes what is pending.
   addEventListener('pagehide', flushRollout);
-  const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).finally(() => reconcile()) }) : undefined;
+  const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).finally(() => void reconcile()) }) : undefined;
 
   const runtime: Runtime = {
     async run(feeds: Feeds): Promise<RunOutput> {
