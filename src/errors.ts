@@ -95,6 +95,11 @@ export class BatonError extends Error {
     return new BatonError(fallback, context === undefined ? message : `${context}: ${message}`, name === undefined ? undefined : { name }, { cause: e });
   }
 
+  /** JSON (a log line, telemetry, a test reading the page) gets the wire form, code and message included. */
+  toJSON(): BatonErrorWire {
+    return this.toWire();
+  }
+
   /** Rebuilds the error on the receiving side of a boundary. */
   static fromWire(wire: BatonErrorWire): BatonError {
     return new BatonError(wire.code, wire.message, wire.details);

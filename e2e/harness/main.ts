@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import { BatonError, verifyManifest, type BatonErrorWire, type PublicKeyJson, type Release } from '../../src/index.js';
 import { sha256Hex } from '../../src/crypto/sha256.js';
 import type { ModelConfig, RuntimeInfo } from '../../src/update/config.js';
-import type { UpdateEvent } from '../../src/update/messages.js';
+import type { CheckResult, ModelStatus, UpdateEvent } from '../../src/update/messages.js';
 import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client.js';
 import { runtimeHarness } from './runtime-harness.js';
 import { createPageUpdateClient } from '../../src/update/page-client.js';
@@ -79,9 +79,10 @@ const sw = {
       return { controlled: navigator.serviceWorker.controller !== null };
     }),
   configure: (config: Omit<ModelConfig, 'runtime'> & { runtime?: RuntimeInfo }) => outcome(() => client!.configure({ runtime, ...config })),
-  check: (model: string) => outcome(() => client!.check(model)),
-  status: (model: string) => outcome(() => client!.status(model)),
-  activate: (model: string, version: string) => outcome(() => client!.activate(model, version)),
+  // JSON: the BatonErrors in these become their wire form (code included), which Playwright can carry.
+  check: (model: string) => outcome(async () => JSON.parse(JSON.stringify(await client!.check(model))) as CheckResult),
+  status: (model: string) => outcome(async () => JSON.parse(JSON.stringify(await client!.status(model))) as ModelStatus),
+  activate: (model: string, version: string) => outcome(async () => JSON.parse(JSON.stringify(await client!.activate(model, version))) as ModelStatus),
   events: () => events.slice(),
   /** Loads a stored version (default: the active one) from IndexedDB and runs it: no network involved. */
   runStored: (model: string, input: number[], batch: number, version?: string) =>
@@ -104,7 +105,7 @@ const pageUpdates = {
       const client = await createPageUpdateClient();
       try {
         await client.configure({ runtime, ...config });
-        return await client.check(config.name);
+        return JSON.parse(JSON.stringify(await client.check(config.name))) as CheckResult;
       } finally {
         client.close();
       }

@@ -3,6 +3,7 @@
  * records what each one saw (start, end, version, error code), for the zero-downtime tests.
  */
 import { BatonError, createRuntime, otlpExporter, type Feeds, type Runtime, type RuntimeConfig } from '../../src/index.js';
+import { runtimeTestHooks } from '../../src/testing/expose.js';
 import type { Release } from '../../src/types.js';
 
 interface RequestRecord {
@@ -59,7 +60,7 @@ export const runtimeHarness = {
       for (const type of ['progress', 'manifest-accepted', 'version-ready', 'warmed', 'switch', 'released', 'rollback', 'promoted', 'quarantined', 'load-failed', 'update-failed', 'worker-restarted', 'drift', 'error', 'service-worker-unavailable', 'manifest-stale'] as const) {
         rt.on(type, (event) => events.push({ type, at: performance.now(), event: JSON.parse(JSON.stringify(event, (_k, v: unknown) => (v instanceof BatonError ? v.toWire() : v))) }));
       }
-      return { ok: true as const, status: rt.status() };
+      return { ok: true as const, status: JSON.parse(JSON.stringify(rt.status())) as ReturnType<Runtime['status']> };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
     }
@@ -141,17 +142,18 @@ export const runtimeHarness = {
   flushTelemetry: () => rt!.flushTelemetry(),
   async checkForUpdate() {
     try {
-      return { ok: true as const, value: await rt!.checkForUpdate() };
+      // JSON: a BatonError becomes its wire form (code included), which Playwright can carry.
+      return { ok: true as const, value: JSON.parse(JSON.stringify(await rt!.checkForUpdate())) as Awaited<ReturnType<Runtime['checkForUpdate']>> };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
     }
   },
   pin: (v: string) => rt!.pin(v).then(() => true, (e: unknown) => wire(e)),
   unpin: () => rt!.unpin(),
-  crashWorker: () => rt!.__debug.crashWorker(),
-  loseGpuDevice: () => rt!.__debug.loseGpuDevice(),
+  crashWorker: () => runtimeTestHooks(rt!).crashWorker(),
+  loseGpuDevice: () => runtimeTestHooks(rt!).loseGpuDevice(),
   /** Arms a hang in the serving worker (its next run never returns); resolves with the page time it was armed. */
-  hang: () => rt!.__debug.hang().then(() => performance.now()),
+  hang: () => runtimeTestHooks(rt!).hangWorker().then(() => performance.now()),
   events: () => events.slice(),
   dispose: () => rt?.dispose(),
   /** Renderer + workers memory, where the browser can measure it (needs cross-origin isolation). */

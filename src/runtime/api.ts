@@ -1,7 +1,7 @@
 /** The runtime's public surface: what `createRuntime` returns and the events it emits. */
 import type { Freshness } from '../manifest/freshness.js';
 import type { Tensor } from 'onnxruntime-common';
-import type { BatonError, BatonErrorWire } from '../errors.js';
+import type { BatonError } from '../errors.js';
 import type { DownloadProgress } from '../download/download-release.js';
 import type { DriftMetrics, DriftSignal } from '../observe/drift.js';
 import type { LogEntry } from '../observe/event-log.js';
@@ -118,7 +118,7 @@ export interface RuntimeStatus {
   readonly freshness: Freshness;
   /** What storage holds, as of the last decision. */
   readonly device?: ModelStatus;
-  readonly lastError?: BatonErrorWire;
+  readonly lastError?: BatonError;
 }
 
 export interface Runtime {
@@ -143,6 +143,4 @@ export interface Runtime {
   flushTelemetry(): Promise<void>;
   /** Terminates the workers; pending calls reject with `disposed`. */
   dispose(): Promise<void>;
-  /** @internal Test hooks. */
-  readonly __debug: { crashWorker(): Promise<void>; loseGpuDevice(): Promise<void>; hang(): Promise<void> };
 }

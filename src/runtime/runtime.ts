@@ -34,6 +34,7 @@ import { createWorkerPool } from './worker-pool.js';
 import { createEmitter } from './emitter.js';
 import { startCheckSchedule } from './check-schedule.js';
 import { createFreshnessWatch } from './freshness-watch.js';
+import { fileTestHooks } from './test-hooks.js';
 
 /** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
 const COLD_START_STANDBY_DELAY_MS = 1000;
@@ -134,7 +135,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
 
   /** Never serve or fetch `version` again on this device; the router then chooses without it. */
   const quarantine = (version: VersionId, error: BatonError) =>
-    source.quarantine(cfg.model, version, error.toWire()).catch((e: unknown) => report(`quarantining version ${version}`, e));
+    source.quarantine(cfg.model, version, error).catch((e: unknown) => report(`quarantining version ${version}`, e));
 
   /** A version failed a health gate (on trial, or in the shadow): record it and say so with the figures. */
   const failGate = (kind: 'rolled-back' | 'shadow-rejected', version: VersionId, verdict: Extract<Verdict, { kind: 'rollback' }>): BatonError => {
@@ -375,7 +376,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
           if (live) workers.replenishLater();
           if (isBatonError(e) && (e.code === 'model-load-failed' || e.code === 'warmup-failed')) {
             // The bytes are verified and immutable: this version will never load here. Never try again.
-            await source.quarantine(cfg.model, release.version, e.toWire()).catch(() => {});
+            await source.quarantine(cfg.model, release.version, e).catch(() => {});
             emit('load-failed', { version: release.version, error: e });
             lastError = e;
             void reconcile();
@@ -503,7 +504,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
         standby: workers.standby,
         worker: workerInfo,
         ...(lastStatus ? { device: lastStatus } : {}),
-        ...(lastError ? { lastError: lastError.toWire() } : {}),
+        ...(lastError ? { lastError } : {}),
       };
     },
     on: (type, handler) => emitter.on(type, handler),
@@ -552,11 +553,11 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates): Promise<Ru
       source.close();
       emitter.clear();
     },
-    __debug: {
-      crashWorker: () => live?.worker.crash() ?? Promise.resolve(),
-      loseGpuDevice: () => live?.worker.loseGpuDevice() ?? Promise.resolve(),
-      hang: () => live?.worker.hang() ?? Promise.resolve(),
-    },
   };
+  fileTestHooks(runtime, {
+    crashWorker: () => live?.worker.crash() ?? Promise.resolve(),
+    hangWorker: () => live?.worker.hang() ?? Promise.resolve(),
+    loseGpuDevice: () => live?.worker.loseGpuDevice() ?? Promise.resolve(),
+  });
   return runtime;
 }

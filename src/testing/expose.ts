@@ -9,6 +9,7 @@ import type { Runtime, RuntimeEvents, RuntimeStatus } from '../runtime/api.js';
 import type { DownloadSettings } from '../update/config.js';
 import type { CheckResult } from '../update/messages.js';
 import type { Feeds } from '../worker/protocol.js';
+import { testHooksOf, type RuntimeTestHooks } from '../runtime/test-hooks.js';
 
 /** The global under which exposed runtimes live, keyed by model name: `globalThis.__batonTest[model]`. */
 export const BATON_TEST_GLOBAL = '__batonTest';
@@ -126,6 +127,18 @@ const EVENT_TYPES: readonly (keyof RuntimeEvents)[] = [
  *   exposeRuntimeForTests(rt, { input: () => ({ x: { type: 'float32', data: Float32Array.of(0.5, -1, 2, 0.25), dims: [1, 4] } }) });
  * }
  */
+/**
+ * Fault injection on a runtime (crash, hang or lose the GPU of its serving worker), for a test
+ * build: these hooks are not on the runtime's own API.
+ */
+export function runtimeTestHooks(rt: Runtime): RuntimeTestHooks {
+  const hooks = testHooksOf(rt);
+  if (!hooks) throw new TypeError('runtimeTestHooks: not a runtime made by createRuntime');
+  return hooks;
+}
+
+export type { RuntimeTestHooks };
+
 export function exposeRuntimeForTests(rt: Runtime, opts: ExposeOptions = {}): BatonTestHook {
   const model = rt.status().model;
   const events: RecordedEvent[] = [];

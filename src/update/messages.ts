@@ -4,7 +4,7 @@
  * origin hears them whether or not a service worker controls it; requests go to the service
  * worker with a MessagePort for the reply.
  */
-import type { BatonErrorWire } from '../errors.js';
+import { BatonError, type BatonErrorWire } from '../errors.js';
 import type { Manifest, Release, VersionId } from '../types.js';
 import type { DownloadProgress } from '../download/download-release.js';
 import type { VersionState } from '../store/db.js';
@@ -46,8 +46,12 @@ export interface SwPing {
 
 export type SwReply<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BatonErrorWire };
 
-/** What a device holds of one model. */
-export interface ModelStatus {
+/**
+ * What a device holds of one model. `E` is the error's shape: `BatonError` for the app (what
+ * `UpdateClient` returns), `BatonErrorWire` where it crosses postMessage or is stored
+ * ({@link ModelStatusWire}).
+ */
+export interface ModelStatus<E = BatonError> {
   readonly model: string;
   /** The per-install id rollout buckets are computed from. */
   readonly deviceId: string;
@@ -59,16 +63,35 @@ export interface ModelStatus {
   readonly lastCheckAt?: number;
   /** When a check last verified a manifest (new, or the stored one again after a 304). */
   readonly verifiedAt?: number;
-  readonly lastError?: BatonErrorWire;
-  readonly versions: readonly { readonly version: VersionId; readonly state: VersionState; readonly release: Release; readonly error?: BatonErrorWire }[];
+  readonly lastError?: E;
+  readonly versions: readonly { readonly version: VersionId; readonly state: VersionState; readonly release: Release; readonly error?: E }[];
 }
 
-/** The outcome of one update check. */
-export interface CheckResult {
+export type ModelStatusWire = ModelStatus<BatonErrorWire>;
+
+/** The outcome of one update check (`E` as for {@link ModelStatus}). */
+export interface CheckResult<E = BatonError> {
   readonly model: string;
   readonly sequence: number;
   readonly unchanged: boolean;
   /** Versions ready on the device that the policy wants here. */
   readonly ready: VersionId[];
-  readonly failed: { readonly version: VersionId; readonly error: BatonErrorWire }[];
+  readonly failed: { readonly version: VersionId; readonly error: E }[];
+}
+
+export type CheckResultWire = CheckResult<BatonErrorWire>;
+
+/** A status as the updater produced it, with its errors rebuilt for the app. */
+export function statusFromWire(s: ModelStatusWire): ModelStatus {
+  const { lastError, versions, ...rest } = s;
+  return {
+    ...rest,
+    ...(lastError ? { lastError: BatonError.from(lastError) } : {}),
+    versions: versions.map(({ error, ...v }) => ({ ...v, ...(error ? { error: BatonError.from(error) } : {}) })),
+  };
+}
+
+/** A check result as the updater produced it, with its errors rebuilt for the app. */
+export function checkResultFromWire(r: CheckResultWire): CheckResult {
+  return { ...r, failed: r.failed.map((f) => ({ version: f.version, error: BatonError.from(f.error) })) };
 }

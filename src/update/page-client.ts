@@ -7,6 +7,7 @@
 import { openBatonDb } from '../store/db.js';
 import { openEventChannel } from './event-channel.js';
 import type { UpdateClient } from './sw-client.js';
+import { checkResultFromWire, statusFromWire } from './messages.js';
 import { createUpdater } from './updater.js';
 
 export async function createPageUpdateClient(opts: { dbName?: string; fetch?: typeof fetch } = {}): Promise<UpdateClient> {
@@ -21,10 +22,10 @@ export async function createPageUpdateClient(opts: { dbName?: string; fetch?: ty
   void navigator.storage?.persist?.().catch(() => false);
   return {
     configure: (config) => updater.configure(config),
-    check: (model) => updater.check(model),
-    status: (model) => updater.status(model),
-    activate: (model, version) => updater.activate(model, version),
-    quarantine: (model, version, reason) => updater.quarantine(model, version, reason),
+    check: (model) => updater.check(model).then(checkResultFromWire),
+    status: (model) => updater.status(model).then(statusFromWire),
+    activate: (model, version) => updater.activate(model, version).then(statusFromWire),
+    quarantine: (model, version, reason) => updater.quarantine(model, version, reason.toWire()).then(statusFromWire),
     async readModel(model, version) {
       const found = await updater.readModel(model, version);
       return { version: found.version, bytes: new Uint8Array(await found.blob.arrayBuffer()) };

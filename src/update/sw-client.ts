@@ -4,13 +4,13 @@
  * Model bytes are read straight from IndexedDB, so they load with no service worker in control
  * and no network at all.
  */
-import { BatonError, type BatonErrorWire } from '../errors.js';
+import { BatonError } from '../errors.js';
 import { openBatonDb, type BatonDb } from '../store/db.js';
 import { readReadyModel } from '../store/read-model.js';
 import type { VersionId } from '../types.js';
 import type { ModelConfig } from './config.js';
 import { openEventChannel } from './event-channel.js';
-import { PERIODIC_SYNC_TAG, type CheckResult, type ModelStatus, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages.js';
+import { checkResultFromWire, PERIODIC_SYNC_TAG, statusFromWire, type CheckResult, type CheckResultWire, type ModelStatus, type ModelStatusWire, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages.js';
 
 export interface UpdateClient {
   configure(config: ModelConfig): Promise<void>;
@@ -18,7 +18,7 @@ export interface UpdateClient {
   check(model: string): Promise<CheckResult>;
   status(model: string): Promise<ModelStatus>;
   activate(model: string, version: VersionId): Promise<ModelStatus>;
-  quarantine(model: string, version: VersionId, reason: BatonErrorWire): Promise<ModelStatus>;
+  quarantine(model: string, version: VersionId, reason: BatonError): Promise<ModelStatus>;
   /** A ready version's bytes (default: the active one), from storage. */
   readModel(model: string, version?: VersionId): Promise<{ version: VersionId; bytes: Uint8Array<ArrayBuffer> }>;
   /** State the page keeps per device (rollout, event log), straight in IndexedDB's `meta` store. */
@@ -118,8 +118,8 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
         clearInterval(heartbeat);
         fn();
       };
-      request<CheckResult>({ type: 'check', model }, opts.checkTimeoutMs ?? Infinity).then(
-        (r) => settle(() => resolve(r)),
+      request<CheckResultWire>({ type: 'check', model }, opts.checkTimeoutMs ?? Infinity).then(
+        (r) => settle(() => resolve(checkResultFromWire(r))),
         (e: unknown) => settle(() => reject(e)),
       );
     });
@@ -150,9 +150,9 @@ export async function connectServiceWorker(opts: ConnectOptions): Promise<Update
         }
       }
     },
-    status: (model) => request({ type: 'status', model }),
-    activate: (model, version) => request({ type: 'activate', model, version }),
-    quarantine: (model, version, reason) => request({ type: 'quarantine', model, version, reason }),
+    status: (model) => request<ModelStatusWire>({ type: 'status', model }).then(statusFromWire),
+    activate: (model, version) => request<ModelStatusWire>({ type: 'activate', model, version }).then(statusFromWire),
+    quarantine: (model, version, reason) => request<ModelStatusWire>({ type: 'quarantine', model, version, reason: reason.toWire() }).then(statusFromWire),
     async readModel(model, version) {
       const { version: found, blob } = await readReadyModel(await openDb(), model, version);
       return { version: found, bytes: new Uint8Array(await blob.arrayBuffer()) };

@@ -32,7 +32,7 @@ import { activate, getModel, getVersion, listVersions, markReady, quarantine, se
 import type { Manifest, Release, VersionId } from '../types.js';
 import { checkCompatibility, interfaceOf } from './compat.js';
 import { downloadSettings, type ModelConfig } from './config.js';
-import type { CheckResult, ModelStatus, UpdateEvent } from './messages.js';
+import type { CheckResultWire, ModelStatusWire, UpdateEvent } from './messages.js';
 
 export interface UpdaterDeps {
   readonly db: BatonDb;
@@ -58,16 +58,16 @@ export interface Updater {
    * aborted (verified chunks stay) and the callers of both get the result of a fresh check.
    * Rejects with `timeout` past the check deadline.
    */
-  check(model: string): Promise<CheckResult>;
+  check(model: string): Promise<CheckResultWire>;
   /** Checks every configured model; failures are reported as events, not thrown. */
   checkAll(): Promise<void>;
   /** Models with a check in progress in this context. */
   checking(): string[];
-  status(model: string): Promise<ModelStatus>;
+  status(model: string): Promise<ModelStatusWire>;
   /** Makes a ready version the one this device serves. */
-  activate(model: string, version: VersionId): Promise<ModelStatus>;
+  activate(model: string, version: VersionId): Promise<ModelStatusWire>;
   /** Never serve or fetch `version` again on this device (failed to load, or rolled back). */
-  quarantine(model: string, version: VersionId, reason: BatonErrorWire): Promise<ModelStatus>;
+  quarantine(model: string, version: VersionId, reason: BatonErrorWire): Promise<ModelStatusWire>;
   /** The bytes of a ready version (default: the active one), assembled from storage. */
   readModel(model: string, version?: VersionId): Promise<{ version: VersionId; blob: Blob }>;
 }
@@ -94,7 +94,7 @@ interface CheckRun {
 
 /** A check in flight for one model: what every caller awaits, and the run it is on. */
 interface Flight {
-  done?: Promise<CheckResult>;
+  done?: Promise<CheckResultWire>;
   run?: CheckRun;
   /** A later check() is asking the registry whether the run's manifest is still current. */
   peeking: boolean;
@@ -136,7 +136,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     return collectGarbage(deps.db, chunks, wanted);
   }
 
-  async function runCheck(model: string, run: CheckRun): Promise<CheckResult> {
+  async function runCheck(model: string, run: CheckRun): Promise<CheckResultWire> {
     let record = await getModel(deps.db, model);
     const config = record.config;
     if (!config) throw new BatonError('unavailable', `model "${model}" is not configured on this device`, { model });
@@ -172,7 +172,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       const quarantined = new Set(stored.filter((v) => v.state === 'quarantined').map((v) => v.version));
       const wanted = await targets(manifest, config, quarantined);
       const expected = config.expect ?? expectedInterface(record, stored);
-      const result: CheckResult = { model, sequence: manifest.sequence, unchanged: verified.unchanged, ready: [], failed: [] };
+      const result: CheckResultWire = { model, sequence: manifest.sequence, unchanged: verified.unchanged, ready: [], failed: [] };
       for (const release of wanted) {
         if ((await getVersion(deps.db, model, release.version))?.state === 'ready') {
           result.ready.push(release.version);
@@ -249,7 +249,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
    * Runs a check holding the model's lock, again while a newer manifest supersedes the run; the
    * lock is given back at most {@link UNWIND_GRACE_MS} after the run is aborted.
    */
-  async function runFlight(model: string, flight: Flight): Promise<CheckResult> {
+  async function runFlight(model: string, flight: Flight): Promise<CheckResultWire> {
     for (;;) {
       flight.run = undefined;
       try {
@@ -310,7 +310,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     }
   }
 
-  async function status(model: string): Promise<ModelStatus> {
+  async function status(model: string): Promise<ModelStatusWire> {
     const m = await getModel(deps.db, model);
     const versions = await listVersions(deps.db, model);
     return {
