@@ -215,3 +215,117 @@ export interface SignedEnvelope {
   readonly payload: string;
   readonly signatures: readonly { readonly keyid: string; readonly sig: string }[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tensors as plain data (what crosses to the inference worker, and what health and drift read)
+
+/**
+ * A tensor's elements. Any typed array an app holds is accepted (`Float32Array` is
+ * `Float32Array<ArrayBufferLike>`): buffers are transferred to the worker where they can be, and
+ * a SharedArrayBuffer, which cannot be transferred, is shared instead.
+ */
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
+
+/** A tensor as plain data. onnxruntime-web's `Tensor` has this shape, so one can be passed as is. */
+export interface TensorLike {
+  readonly type: TensorElementType;
+  readonly data: TensorData;
+  readonly dims: readonly number[];
+}
+
+export type Feeds = Record<string, TensorLike>;
+
+// ---------------------------------------------------------------------------------------------
+// What an app configures for one model: crosses to the service worker and is stored there
+
+/** The model interface the app was written against; a version that differs is refused. */
+export interface ModelInterface {
+  readonly inputs: readonly { readonly name: string; readonly type: TensorElementType }[];
+  readonly outputs: readonly { readonly name: string; readonly type: TensorElementType }[];
+}
+
+/** What the device's inference runtime offers. */
+export interface RuntimeInfo {
+  /** onnxruntime-web's version, `ort.env.versions.web`. */
+  readonly onnxruntimeWeb: string;
+  /** Providers this device can use, best first. */
+  readonly executionProviders: readonly ExecutionProvider[];
+}
+
+export interface RetrySettings {
+  /**
+   * Attempts per request, the first included, for failures that can heal: network errors, HTTP
+   * 5xx, 408 and 429, `timeout` and `too-slow`. A hash or size mismatch, 403, 404 or 410 is tried
+   * at most twice; quota and storage errors, and other 4xx, once.
+   */
+  readonly attempts: number;
+  /** First backoff delay; doubles each attempt, with full jitter. */
+  readonly baseDelayMs: number;
+  /** Cap of every delay, a server's `Retry-After` included. */
+  readonly maxDelayMs: number;
+}
+
+export interface DownloadSettings {
+  /** Chunks fetched at once. */
+  readonly concurrency: number;
+  /** A request that receives no bytes for this long (headers included) is aborted: `timeout`. */
+  readonly stallTimeoutMs: number;
+  readonly retry: RetrySettings;
+  /**
+   * A body arriving slower than this, measured over `throughputWindowMs` once
+   * `throughputGraceMs` of body have passed, is abandoned: `too-slow`. 0 turns the rule off, and
+   * with it a chunk's deadline (the stall timer and the check deadline remain).
+   * Default 1 KiB/s: a fiftieth of slow 3G, so only a trickling server or a dead link trips it.
+   */
+  readonly minBytesPerSecond?: number;
+  /** The sliding window the throughput is measured over. Default 10 s. */
+  readonly throughputWindowMs?: number;
+  /** Time from a response's headers before the throughput rule applies. Default 10 s. */
+  readonly throughputGraceMs?: number;
+  /** The manifest's headers and body must arrive within this. Default 30 s. */
+  readonly manifestDeadlineMs?: number;
+  /**
+   * A chunk's headers and body must arrive within `size ÷ minBytesPerSecond` plus this. Default
+   * 30 s (a 4 MiB chunk: ~69 min, which only a body kept just above the minimum rate gets near).
+   */
+  readonly chunkDeadlineSlackMs?: number;
+  /**
+   * One check (manifest, every download it starts, bookkeeping) must finish within this plus the
+   * time its missing bytes take at `checkBytesPerSecond`; past it, the check is aborted with
+   * `timeout` and the next check starts afresh, keeping every chunk already verified. Default 10 min.
+   */
+  readonly checkDeadlineMs?: number;
+  /**
+   * The slowest average rate a check plans for: the check deadline grows by a release's missing
+   * bytes ÷ this. Default 16 KiB/s (a 4 MiB release adds ~4 min, a 100 MB one ~1.7 h).
+   */
+  readonly checkBytesPerSecond?: number;
+}
+
+export interface ModelConfig {
+  /** The model's name in the registry; the manifest must carry the same name. */
+  readonly name: string;
+  /** Absolute URL of `<registry>/<name>/manifest.json`; chunks are fetched next to it. */
+  readonly manifestUrl: string;
+  readonly publicKeys: readonly PublicKeyJson[];
+  /** Valid signatures required from distinct pinned keys. Default 1. */
+  readonly threshold?: number;
+  readonly runtime: RuntimeInfo;
+  /** Default: the interface of the version active on the device, once there is one. */
+  readonly expect?: ModelInterface;
+  /** Overrides the per-install random device id (for apps with their own user id, and tests). */
+  readonly deviceId?: string;
+  readonly download?: Partial<DownloadSettings>;
+}
+

@@ -5,7 +5,7 @@
  */
 import { BatonError } from '../errors.js';
 import { sha256Hex } from '../crypto/sha256.js';
-import type { ChunkStore } from '../store/chunks.js';
+import type { ChunkStore } from './chunk-store.js';
 import type { ChunkRef, Release } from '../types.js';
 import { fetchChunk } from './fetch-chunk.js';
 import type { Timers } from './guard.js';

@@ -5,55 +5,8 @@
  */
 import type { RequestLimits } from './guard.js';
 
-export interface RetrySettings {
-  /**
-   * Attempts per request, the first included, for failures that can heal: network errors, HTTP
-   * 5xx, 408 and 429, `timeout` and `too-slow`. A hash or size mismatch, 403, 404 or 410 is tried
-   * at most twice; quota and storage errors, and other 4xx, once.
-   */
-  readonly attempts: number;
-  /** First backoff delay; doubles each attempt, with full jitter. */
-  readonly baseDelayMs: number;
-  /** Cap of every delay, a server's `Retry-After` included. */
-  readonly maxDelayMs: number;
-}
-
-export interface DownloadSettings {
-  /** Chunks fetched at once. */
-  readonly concurrency: number;
-  /** A request that receives no bytes for this long (headers included) is aborted: `timeout`. */
-  readonly stallTimeoutMs: number;
-  readonly retry: RetrySettings;
-  /**
-   * A body arriving slower than this, measured over `throughputWindowMs` once
-   * `throughputGraceMs` of body have passed, is abandoned: `too-slow`. 0 turns the rule off, and
-   * with it a chunk's deadline (the stall timer and the check deadline remain).
-   * Default 1 KiB/s: a fiftieth of slow 3G, so only a trickling server or a dead link trips it.
-   */
-  readonly minBytesPerSecond?: number;
-  /** The sliding window the throughput is measured over. Default 10 s. */
-  readonly throughputWindowMs?: number;
-  /** Time from a response's headers before the throughput rule applies. Default 10 s. */
-  readonly throughputGraceMs?: number;
-  /** The manifest's headers and body must arrive within this. Default 30 s. */
-  readonly manifestDeadlineMs?: number;
-  /**
-   * A chunk's headers and body must arrive within `size ÷ minBytesPerSecond` plus this. Default
-   * 30 s (a 4 MiB chunk: ~69 min, which only a body kept just above the minimum rate gets near).
-   */
-  readonly chunkDeadlineSlackMs?: number;
-  /**
-   * One check (manifest, every download it starts, bookkeeping) must finish within this plus the
-   * time its missing bytes take at `checkBytesPerSecond`; past it, the check is aborted with
-   * `timeout` and the next check starts afresh, keeping every chunk already verified. Default 10 min.
-   */
-  readonly checkDeadlineMs?: number;
-  /**
-   * The slowest average rate a check plans for: the check deadline grows by a release's missing
-   * bytes ÷ this. Default 16 KiB/s (a 4 MiB release adds ~4 min, a 100 MB one ~1.7 h).
-   */
-  readonly checkBytesPerSecond?: number;
-}
+export type { DownloadSettings, RetrySettings } from '../types.js';
+import type { DownloadSettings } from '../types.js';
 
 /** Every setting given: what the download code runs with. */
 export type ResolvedDownloadSettings = Required<DownloadSettings>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH } from './defaults.js';
-import type { Feeds } from '../worker/protocol.js';
+import type { Feeds } from '../types.js';
 import { copyFeeds, outputsAgree } from './compare.js';
 import { judgeShadow } from './verdict.js';
 

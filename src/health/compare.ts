@@ -1,6 +1,6 @@
 /** Does a shadow run agree with the live one? The comparison the signed shadow policy names. */
 import type { ShadowPolicy } from '../types.js';
-import type { Feeds, TensorLike } from '../worker/protocol.js';
+import type { Feeds, TensorLike } from '../types.js';
 
 type Numeric = Exclude<TensorLike['data'], string[]>;
 

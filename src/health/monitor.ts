@@ -4,9 +4,8 @@
  * (src/rollout/reduce.ts); this module only keeps the figures. Recording is O(1); the windows
  * can be snapshotted and restored, so a reload resumes a trial with its figures.
  */
-import type { OutcomeTuple } from '../rollout/rollout-record.js';
-import type { HealthPolicy, VersionId } from '../types.js';
-import type { Feeds } from '../worker/protocol.js';
+import type { OutcomeTuple } from './window.js';
+import type { Feeds, HealthPolicy, VersionId } from '../types.js';
 import { judge, judgeShadow, type Verdict } from './verdict.js';
 import { SlidingWindow, type WindowStats } from './window.js';
 

@@ -2,6 +2,9 @@
  * A sliding window of request outcomes for one version: the last `maxCount` requests, and of
  * those only the ones younger than `maxAgeMs`, so a verdict is always about recent behaviour.
  */
+/** One request outcome as persisted: [ok 1/0, latency ms, finished at (epoch ms)]. */
+export type OutcomeTuple = readonly [number, number, number];
+
 export interface Outcome {
   readonly ok: boolean;
   readonly latencyMs: number;

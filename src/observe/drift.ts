@@ -6,8 +6,7 @@
  * reading < 0.1 is stable, 0.1–0.2 a shift worth watching, ≥ 0.2 a significant shift. Only
  * these aggregates exist: no input ever leaves the device or is kept.
  */
-import type { ReleaseProfile, TensorProfile } from '../types.js';
-import type { Feeds } from '../worker/protocol.js';
+import type { Feeds, ReleaseProfile, TensorProfile } from '../types.js';
 
 export const DEFAULT_DRIFT_THRESHOLD = 0.2;
 /** Values per tensor per observed request: a strided sample keeps the cost fixed for big tensors. */

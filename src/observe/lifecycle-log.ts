@@ -4,7 +4,7 @@
  * reduced to its steps (started, verifying); everything else is one entry per event.
  */
 import type { BatonError } from '../errors.js';
-import type { RuntimeEvents } from '../runtime/api.js';
+import type { RuntimeEvents } from './events.js';
 import type { LogEntry } from './event-log.js';
 
 type Entry = Omit<LogEntry, 'seq' | 'at'>;

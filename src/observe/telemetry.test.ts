@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RuntimeMetrics } from '../runtime/api.js';
+import type { RuntimeMetrics } from './events.js';
 import { LogHistogram } from './histogram.js';
 import { otlpExporter, type TelemetryBatch } from './telemetry.js';
 

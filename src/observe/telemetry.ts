@@ -10,7 +10,7 @@
  * a bounded queue: what cannot be sent is retried with the next batch, and what overflows the
  * queue is dropped and counted.
  */
-import type { RuntimeMetrics } from '../runtime/api.js';
+import type { RuntimeMetrics } from './events.js';
 import type { LogEntry } from './event-log.js';
 import type { HistogramSummary } from './histogram.js';
 import type { VersionMetrics } from './metrics.js';

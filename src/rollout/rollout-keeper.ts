@@ -6,7 +6,8 @@
  */
 import { createThrottledSave } from '../store/throttled-save.js';
 import { reduce, type RolloutEvent, type RolloutState } from './reduce.js';
-import type { OutcomeTuple, RolloutRecord } from './rollout-record.js';
+import type { OutcomeTuple } from '../health/window.js';
+import type { RolloutRecord } from './rollout-record.js';
 
 export interface RolloutKeeperDeps {
   readonly initial: RolloutState;

@@ -6,11 +6,9 @@
  * page will serve. Read back through a schema: an older or damaged record is dropped, never trusted.
  */
 import * as z from 'zod/mini';
+import type { OutcomeTuple } from '../health/window.js';
 import type { BatonDb } from '../store/db.js';
 import { INITIAL_ROLLOUT, MAX_DECISIONS, type RolloutState } from './reduce.js';
-
-/** One request outcome: [ok 1/0, latency ms, finished at (epoch ms)]. */
-export type OutcomeTuple = readonly [number, number, number];
 
 export interface RolloutRecord {
   readonly format: 1;

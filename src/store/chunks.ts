@@ -4,17 +4,11 @@
  * takes 40/90 ms as Blobs against 280–510/300 ms through Cache Storage (docs: shared PLATFORM).
  * Only bytes that already passed their hash check are ever put here.
  */
+import type { ChunkStore } from '../download/chunk-store.js';
 import type { BatonDb } from './db.js';
 import { storageOp } from './storage-errors.js';
 
-export interface ChunkStore {
-  /** The subset of `sha256s` not stored yet. */
-  missing(sha256s: Iterable<string>): Promise<Set<string>>;
-  put(sha256: string, bytes: Uint8Array<ArrayBuffer>): Promise<void>;
-  get(sha256: string): Promise<Blob | undefined>;
-  /** Deletes every chunk not in `keep`; returns what it freed. */
-  retainOnly(keep: ReadonlySet<string>): Promise<{ chunks: number; bytes: number }>;
-}
+export type { ChunkStore };
 
 export function idbChunkStore(db: BatonDb, now: () => number = Date.now): ChunkStore {
   return {

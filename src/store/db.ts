@@ -6,8 +6,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { BatonErrorWire } from '../errors.js';
 import type { AcceptedManifest } from '../manifest/verify.js';
-import type { Release, VersionId } from '../types.js';
-import type { ModelConfig } from '../update/config.js';
+import type { ModelConfig, Release, VersionId } from '../types.js';
 
 /**
  * downloading → verified → ready; failed (with the error) can be retried by the next check;

@@ -4,34 +4,9 @@
  * transferred, never copied; errors cross as BatonError wire objects so their codes survive.
  */
 import type { BatonErrorWire } from '../errors.js';
-import type { ExecutionProvider, TensorElementType, TensorSpec, VersionId } from '../types.js';
+import type { ExecutionProvider, Feeds, TensorData, TensorSpec, VersionId } from '../types.js';
 
-/**
- * A tensor's elements. Any typed array an app holds is accepted (`Float32Array` is
- * `Float32Array<ArrayBufferLike>`): buffers are transferred to the worker where they can be, and
- * a SharedArrayBuffer, which cannot be transferred, is shared instead.
- */
-export type TensorData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | string[];
-
-/** A tensor as plain data. onnxruntime-web's `Tensor` has this shape, so one can be passed as is. */
-export interface TensorLike {
-  readonly type: TensorElementType;
-  readonly data: TensorData;
-  readonly dims: readonly number[];
-}
-
-export type Feeds = Record<string, TensorLike>;
+export type { Feeds, TensorData, TensorLike } from '../types.js';
 
 export interface WorkerInit {
   /** Providers to try, best first. */
