@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BuildDefaults } from './build-defaults.js';
-import { resolveConfig } from './config.js';
+import { modelConfigOf, resolveConfig } from './config.js';
 
 const key = { keyid: 'a'.repeat(64), alg: 'ed25519' as const, publicKey: 'AAAA' };
 const pinned = { keyid: 'b'.repeat(64), alg: 'ed25519' as const, publicKey: 'BBBB' };
@@ -59,5 +59,21 @@ describe('resolveConfig', () => {
     const cfg = resolveConfig({ model: 'a b' }, dev, PAGE);
     expect(cfg.serviceWorker).toBeUndefined();
     expect(cfg.manifestUrl).toBe('https://models.example.com/registry/a%20b/manifest.json');
+  });
+});
+
+describe('modelConfigOf', () => {
+  it('tells the update client the model, its keys and what the worker can run', () => {
+    const cfg = resolveConfig({ model: 'vad', manifestUrl: 'https://cdn.test/vad/manifest.json', publicKeys: [key], threshold: 1, deviceId: 'd1', download: { concurrency: 2 } }, undefined, PAGE);
+    expect(modelConfigOf(cfg, { ep: 'webgpu', onnxruntimeWeb: '1.30.0' })).toEqual({
+      name: 'vad',
+      manifestUrl: 'https://cdn.test/vad/manifest.json',
+      publicKeys: [key],
+      runtime: { onnxruntimeWeb: '1.30.0', executionProviders: ['webgpu', 'wasm'] },
+      threshold: 1,
+      deviceId: 'd1',
+      download: { concurrency: 2 },
+    });
+    expect(modelConfigOf(cfg, { ep: 'wasm', onnxruntimeWeb: '1.30.0' }).runtime.executionProviders).toEqual(['wasm']);
   });
 });

@@ -1,10 +1,10 @@
 /** The runtime's configuration: one frozen object, documented defaults. */
 import { BatonError } from '../errors.js';
-import type { ExecutionProvider, PublicKeyInput, PublicKeyJson, Release } from '../types.js';
+import type { ExecutionProvider, ModelConfig, PublicKeyInput, PublicKeyJson, Release } from '../types.js';
 import type { ConnectOptions } from '../update/sw-client.js';
 import { buildDefaults as pluginDefaults, type BuildDefaults } from './build-defaults.js';
 import type { DownloadSettings, ModelInterface } from '../update/config.js';
-import type { Feeds } from '../worker/protocol.js';
+import type { Feeds, WorkerInfo } from '../worker/protocol.js';
 import type { CreateWorker, WorkerTimeouts } from '../worker/worker-client.js';
 import type { TelemetryExporter } from '../observe/telemetry.js';
 
@@ -178,4 +178,18 @@ function absoluteUrl(url: string, baseUrl: string | undefined, what: string): st
   } catch {
     throw new BatonError('manifest-invalid', `${what} ${url} is not a URL${baseUrl === undefined ? ' (and there is no page URL to resolve it against)' : ''}`);
   }
+}
+
+/** What the update client is told about the model: the app's configuration and what its worker can run. */
+export function modelConfigOf(cfg: ResolvedConfig, worker: Pick<WorkerInfo, 'ep' | 'onnxruntimeWeb'>): ModelConfig {
+  return {
+    name: cfg.model,
+    manifestUrl: cfg.manifestUrl,
+    publicKeys: cfg.publicKeys,
+    runtime: { onnxruntimeWeb: worker.onnxruntimeWeb, executionProviders: worker.ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'] },
+    ...(cfg.threshold === undefined ? {} : { threshold: cfg.threshold }),
+    ...(cfg.expect ? { expect: cfg.expect } : {}),
+    ...(cfg.deviceId === undefined ? {} : { deviceId: cfg.deviceId }),
+    ...(cfg.download ? { download: cfg.download } : {}),
+  };
 }

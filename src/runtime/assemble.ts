@@ -1,0 +1,154 @@
+/**
+ * The runtime's parts, built and connected: who talks to whom (runtime.ts owns the lifecycle).
+ * Each part is a module with its own unit tests; this file holds no logic of its own.
+ */
+import type { BatonError } from '../errors.js';
+import { DEFAULT_HEALTH } from '../health/defaults.js';
+import type { HealthMonitor } from '../health/monitor.js';
+import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
+import { createRolloutKeeper } from '../rollout/rollout-keeper.js';
+import { rolloutKey, type RolloutRecord } from '../rollout/rollout-record.js';
+import { createStageWatch } from '../rollout/stage-watch.js';
+import { routeDevice } from '../router/device-route.js';
+import type { VersionId } from '../types.js';
+import type { UpdateClient } from '../update/sw-client.js';
+import { DEFAULT_TIMEOUTS } from '../worker/worker-client.js';
+import type { ResolvedConfig } from './config.js';
+import { createFreshnessWatch } from './freshness-watch.js';
+import { createHangDetector, DEFAULT_HANG_POLICY } from './hang-detector.js';
+import type { Observability } from './observability.js';
+import { createReconciler } from './reconcile.js';
+import { createRunDispatcher } from './run-dispatcher.js';
+import { createServing, type Emit } from './serving.js';
+import { createShadowRunner } from './shadow.js';
+import { loadSlot, type Slot, type SlotOptions } from './slot.js';
+import { createTrial } from './trial.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
+const COLD_START_STANDBY_DELAY_MS = 1000;
+
+export interface PartsContext {
+  readonly cfg: ResolvedConfig;
+  readonly source: UpdateClient;
+  readonly workers: WorkerPool;
+  readonly slotOptions: SlotOptions;
+  readonly health: HealthMonitor;
+  readonly obs: Observability;
+  /** The rollout record a previous page load left, if any. */
+  readonly persisted: RolloutRecord | undefined;
+  readonly emit: Emit;
+  readonly report: (during: string, e: unknown) => BatonError;
+  readonly noteError: (error: BatonError) => void;
+  /** Settles once createRuntime has resolved: what is said before then waits for it. */
+  readonly afterStart: Promise<void>;
+  readonly now: () => number;
+  readonly perfNow: () => number;
+  readonly isDisposed: () => boolean;
+}
+
+export function assembleParts(ctx: PartsContext) {
+  const { cfg, source, workers, slotOptions, health, obs, persisted, emit, report, noteError, afterStart, now, perfNow, isDisposed } = ctx;
+  /** Trial, promotions, healthy runs and local pin: persisted, so a reload resumes in the same phase. */
+  const rollout = createRolloutKeeper({
+    initial: persisted?.state ?? INITIAL_ROLLOUT,
+    save: (record) => source.writeMeta(rolloutKey(cfg.model), record),
+    windows: (state) => health.snapshot([state.trial?.version, state.trial?.baseline].filter((v): v is VersionId => v !== undefined)),
+    onSaveError: (e) => void report('saving the rollout state', e),
+  });
+  const healthPolicy = () => reconciler.lastStatus?.manifest?.policy.health ?? DEFAULT_HEALTH;
+  const quarantine = (version: VersionId, error: BatonError) => source.quarantine(cfg.model, version, error).catch((e: unknown) => report(`quarantining version ${version}`, e));
+  /** A stage that opens by time or by healthy runs changes what this device should serve with no new manifest. */
+  const openStage = () =>
+    void rollout
+      .flush()
+      .then(() => source.check(cfg.model))
+      // A failed check is already reported (update-failed); re-route with what is stored.
+      .catch(() => {})
+      .then(() => reconciler.reconcile());
+  const stages = createStageWatch(openStage, now);
+
+  const dispatcher = createRunDispatcher<Slot>({
+    hangs: createHangDetector({ ...DEFAULT_HANG_POLICY, capMs: cfg.timeouts.runMs ?? DEFAULT_TIMEOUTS.runMs }),
+    timers: { now: perfNow, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) },
+    onHang: (slot, error) => void serving.recover(slot, error, 'hung'),
+    onAllocationFailure: (slot, error) => void serving.recycle(slot, error),
+  });
+  const serving = createServing({
+    readBytes: async (version) => (await source.readModel(cfg.model, version)).bytes,
+    load: (release, bytes, worker, warmupRuns) => loadSlot(release, bytes, slotOptions, worker, warmupRuns),
+    takeWorker: () => workers.take(),
+    replenishLater: (delayMs) => workers.replenishLater(delayMs),
+    recordActive: (version) => source.activate(cfg.model, version),
+    setTarget: (slot) => dispatcher.setTarget(slot),
+    failQueue: (error) => dispatcher.fail(error),
+    onTrial: (version) => trial.isOnTrial(version),
+    reroute: () => void reconciler.reconcile(),
+    emit,
+    report,
+    perfNow,
+    disposed: isDisposed,
+    coldStartStandbyDelayMs: Math.min(COLD_START_STANDBY_DELAY_MS, cfg.standbyRespawnDelayMs),
+  });
+  const trial = createTrial({
+    rollout,
+    health,
+    policy: healthPolicy,
+    candidate: () => reconciler.lastStatus?.manifest?.policy.candidate,
+    stageEarned: (candidate, version, runs) => stages.earned(candidate, version, runs),
+    openStage,
+    onRollback: (version, error) => {
+      serving.flipBack(version);
+      void quarantine(version, error).then(() => reconciler.reconcile());
+    },
+    onPromote: () => serving.dropFallback(),
+    emit,
+    now,
+  });
+  const shadow = createShadowRunner({
+    load: async (release) => {
+      const slot = await loadSlot(release, (await source.readModel(cfg.model, release.version)).bytes, slotOptions, await workers.take());
+      workers.replenishLater();
+      return slot;
+    },
+    retire: (slot) =>
+      void slot.retire().then(() => {
+        emit('released', { version: slot.version });
+        workers.replenishLater();
+      }),
+    health,
+    healthPolicy,
+    report: (during, e) => void report(during, e),
+    onRun(version, agreed, latencyMs) {
+      obs.shadow(version, agreed, latencyMs);
+      trial.shadowed(version, agreed);
+    },
+    onReject: async (version, verdict) => void (await quarantine(version, trial.failGate('shadow-rejected', version, verdict))),
+  });
+  const freshness = createFreshnessWatch({
+    ...(cfg.maxManifestAgeMs === undefined ? {} : { maxAgeMs: cfg.maxManifestAgeMs }),
+    now,
+    onStale: (f) => !isDisposed() && emit('manifest-stale', f),
+    defer: (fn) => void afterStart.then(fn),
+  });
+  const reconciler = createReconciler({
+    status: () => source.status(cfg.model),
+    route: routeDevice,
+    quarantine,
+    serving,
+    trial,
+    rollout,
+    stages,
+    shadow,
+    freshness,
+    autoSwitch: cfg.autoSwitch,
+    emit,
+    report,
+    noteError,
+    now,
+    disposed: isDisposed,
+  });
+  return { rollout, stages, dispatcher, serving, trial, shadow, freshness, reconciler };
+}
+
+export type Parts = ReturnType<typeof assembleParts>;
