@@ -3,7 +3,7 @@
  * worker, the page and the inference worker all open it through {@link openBatonDb}, so they
  * share one schema and one upgrade path.
  */
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { BatonErrorWire } from '../errors.js';
 import type { AcceptedManifest } from '../manifest/verify.js';
 import type { ModelConfig, Release, VersionId } from '../types.js';
@@ -57,7 +57,6 @@ export interface BatonDbSchema extends DBSchema {
 }
 
 export type BatonDb = IDBPDatabase<BatonDbSchema>;
-export type BatonTx<Mode extends IDBTransactionMode, Stores extends StoreNames<BatonDbSchema>[]> = IDBPTransaction<BatonDbSchema, Stores, Mode>;
 
 export const DB_NAME = 'baton';
 export const DB_VERSION = 1;
