@@ -20,6 +20,11 @@ export interface RunOutput {
   readonly ep: ExecutionProvider;
   /** The A/B arm it was served under, when an A/B test decides what this device serves. */
   readonly arm?: string;
+  /**
+   * The version on trial failed this request (`error`), and `version` — the one the trial
+   * replaced — answered it instead (see `createRuntime({ fallback })`).
+   */
+  readonly fallback?: { readonly from: VersionId; readonly error: BatonError };
 }
 
 

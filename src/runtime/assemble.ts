@@ -5,6 +5,7 @@
 import type { BatonError } from '../errors.js';
 import { DEFAULT_HEALTH } from '../health/defaults.js';
 import type { HealthMonitor } from '../health/monitor.js';
+import { MIN_LATENCY_DELTA_MS } from '../health/verdict.js';
 import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
 import { createRolloutKeeper } from '../rollout/rollout-keeper.js';
 import { rolloutKey, type RolloutRecord } from '../rollout/rollout-record.js';
@@ -102,6 +103,9 @@ export function assembleParts(ctx: PartsContext) {
       void quarantine(version, error).then(() => reconciler.reconcile());
     },
     onPromote: () => serving.dropFallback(),
+    // Until the sequential paired gate lands (src/health), the windowed latency gate decides.
+    judgePaired: () => undefined,
+    isSlowPair: (candidateMs, baselineMs, policy) => candidateMs > policy.maxP95Ratio * baselineMs && candidateMs - baselineMs > MIN_LATENCY_DELTA_MS,
     emit,
     now,
   });

@@ -4,6 +4,7 @@ import type { ExecutionProvider, ModelConfig, PublicKeyInput, PublicKeyJson, Rel
 import type { ConnectOptions } from '../update/sw-client.js';
 import { buildDefaults as pluginDefaults, type BuildDefaults } from './build-defaults.js';
 import type { DownloadSettings, ModelInterface } from '../update/config.js';
+import type { Tensor } from 'onnxruntime-common';
 import type { Feeds, WorkerInfo } from '../worker/protocol.js';
 import type { CreateWorker, WorkerTimeouts } from '../worker/worker-client.js';
 import type { TelemetryExporter } from '../observe/telemetry.js';
@@ -90,6 +91,25 @@ export interface RuntimeConfig {
    * Default false: the outputs are the model's, and some apps handle NaN themselves.
    */
   readonly rejectNonFinite?: boolean;
+  /**
+   * The app's own check of a model's answer: return false (or throw) for one that must not reach
+   * the user. A refused answer counts as an error for the health gates, is re-run on the kept
+   * version during a trial, and otherwise rejects with `run-failed` (details.invalid).
+   */
+  readonly validate?: (outputs: Readonly<Record<string, Tensor>>) => boolean | void;
+  /**
+   * During a trial, a request the candidate fails — an error, a timeout, a crashed worker, NaN
+   * under `rejectNonFinite`, an answer `validate` refuses — is run again on the version the trial
+   * replaced (still loaded) and the caller gets its answer (`RunOutput.fallback` says so); the
+   * failure still counts against the candidate. `maxExtraMs` bounds the time the re-run may add
+   * (default 1000): past it, the candidate's error is returned. `false`: never.
+   */
+  readonly fallback?: false | { readonly maxExtraMs?: number };
+  /**
+   * Share of a trial's requests that are also run on the kept version, after the caller has its
+   * answer, so both versions are timed under the same load for the latency gate. Default 0.1.
+   */
+  readonly pairedTiming?: number;
   /** Exporters that receive the log and metrics in batches (e.g. `otlpExporter({ endpoint })`). */
   readonly telemetry?: { readonly exporters: readonly TelemetryExporter[]; readonly intervalMs?: number };
   /**

@@ -20,7 +20,7 @@ import { modelConfigOf, resolveConfig, type ResolvedConfig, type RuntimeConfig }
 import { createEmitter } from './emitter.js';
 import { createObservability, type Observability } from './observability.js';
 import { checkPinnable } from './pin.js';
-import { createRequestPath } from './requests.js';
+import { createRequestPath, DEFAULT_FALLBACK_MAX_EXTRA_MS, DEFAULT_PAIRED_TIMING } from './requests.js';
 import { projectStatus } from './status.js';
 import { fileTestHooks } from './test-hooks.js';
 import { relayUpdateEvent } from './update-events.js';
@@ -131,7 +131,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).finally(() => void reconcile()) }) : undefined;
 
   const runtime: Runtime = {
-    run: createRequestPath({ dispatcher, serving, trial, obs, shadow, arm: () => reconciler.lastTarget?.arm, rejectNonFinite: cfg.rejectNonFinite ?? false, perfNow, disposed: isDisposed }),
+    run: createRequestPath({ dispatcher, serving, trial, obs, shadow, arm: () => reconciler.lastTarget?.arm, rejectNonFinite: cfg.rejectNonFinite ?? false, ...(cfg.validate ? { validate: cfg.validate } : {}), fallbackMaxExtraMs: cfg.fallback === false ? undefined : (cfg.fallback?.maxExtraMs ?? DEFAULT_FALLBACK_MAX_EXTRA_MS), pairedTiming: cfg.pairedTiming ?? DEFAULT_PAIRED_TIMING, perfNow, disposed: isDisposed }),
     metrics: () => obs.metrics(),
     log: (afterSeq) => obs.log(afterSeq),
     flushTelemetry: () => obs.flushTelemetry(),

@@ -28,6 +28,9 @@ function world(opts: { stageAt?: number } = {}) {
     openStage: () => stagesOpened++,
     onRollback: (version, error) => rolledBack.push({ version, error }),
     onPromote: (version) => promoted.push(version),
+    // A stand-in gate: slow when 3 of the pairs so far are.
+    isSlowPair: (c, b, p) => c > p.maxP95Ratio * b,
+    judgePaired: (slow, n) => (slow >= 3 ? { kind: 'rollback', reason: 'latency', figures: { slow, pairs: n } } : undefined),
     emit: (type, event) => said.push({ type, event }),
     now,
   });
@@ -81,6 +84,18 @@ describe('the trial', () => {
     w.trial.observe('2', true, 1);
     expect(w.rollout.state.healthyRuns['2']).toBe(3);
     expect(w.stages()).toBe(1);
+  });
+
+  it('judges paired runs of the version on trial, and only of it', () => {
+    const w = world();
+    w.trial.switched('2', '1', '1');
+    w.trial.paired('2', 10, 1);
+    w.trial.paired('2', 1, 1);
+    w.trial.paired('9', 10, 1);
+    w.trial.paired('2', 10, 1);
+    expect(w.rolledBack).toEqual([]);
+    w.trial.paired('2', 10, 1);
+    expect(w.rolledBack).toMatchObject([{ version: '2', error: { code: 'unhealthy', details: { reason: 'latency', slow: 3, pairs: 4 } } }]);
   });
 
   it('a version not on trial feeds its window but is never judged', () => {

@@ -29,6 +29,10 @@ export interface TrialDeps {
   onRollback(version: VersionId, error: BatonError): void;
   /** A version on trial passed. */
   onPromote(version: VersionId): void;
+  /** The latency verdict on `slow` of `pairs` paired runs (candidate slower than the policy allows). */
+  judgePaired(slow: number, pairs: number, policy: HealthPolicy): Verdict | undefined;
+  /** Whether one paired run counts as slow under `policy`. */
+  isSlowPair(candidateMs: number, baselineMs: number, policy: HealthPolicy): boolean;
   readonly emit: Emit;
   readonly now: () => number;
 }
@@ -40,6 +44,8 @@ export interface Trial {
   observe(version: VersionId, ok: boolean, runMs: number): void;
   /** One shadow run of `version`: an agreeing one counts as a healthy run. */
   shadowed(version: VersionId, agreed: boolean): void;
+  /** The same input timed on the candidate and on the kept version, under the same load. */
+  paired(version: VersionId, candidateMs: number, baselineMs: number): void;
   /** Records that `version` failed a gate (on trial, or in the shadow), says so, and returns the error. */
   failGate(kind: 'rolled-back' | 'shadow-rejected', version: VersionId, verdict: RollbackVerdict): BatonError;
   /** Whether `version` is on trial now. */
@@ -48,6 +54,8 @@ export interface Trial {
 
 export function createTrial(deps: TrialDeps): Trial {
   const { rollout, health } = deps;
+  /** The paired runs of the trial in progress (kept in memory: a reload starts them afresh). */
+  let pairs = { version: '', slow: 0, n: 0 };
   const openStageIfEarned = (version: VersionId, runs: number | undefined) => {
     if (deps.stageEarned(deps.candidate(), version, runs)) deps.openStage();
   };
@@ -77,6 +85,16 @@ export function createTrial(deps: TrialDeps): Trial {
         deps.emit('promoted', { version, served: verdict.served });
         deps.onPromote(version);
       }
+    },
+
+    paired(version, candidateMs, baselineMs) {
+      if (rollout.state.trial?.version !== version) return;
+      if (pairs.version !== version) pairs = { version, slow: 0, n: 0 };
+      const policy = deps.policy();
+      pairs.n++;
+      if (deps.isSlowPair(candidateMs, baselineMs, policy)) pairs.slow++;
+      const verdict = deps.judgePaired(pairs.slow, pairs.n, policy);
+      if (verdict?.kind === 'rollback') deps.onRollback(version, trial.failGate('rolled-back', version, verdict));
     },
 
     shadowed(version, agreed) {
