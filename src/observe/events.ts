@@ -21,8 +21,19 @@ export type RuntimeEvents = {
   switch: { readonly from?: VersionId; readonly to: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };
   /** The previous version's in-flight requests drained; its session was released and its worker terminated. */
   released: { readonly version: VersionId };
-  /** A version on trial failed its health gates on this device; it is quarantined and the previous version serves again. */
-  rollback: { readonly from: VersionId; readonly reason: 'error-rate' | 'latency' | 'shadow-agreement'; readonly figures: Readonly<Record<string, number>>; readonly error: BatonError };
+  /**
+   * A version on trial failed its health gates on this device, and the previous version serves
+   * again. `final`: it is quarantined here; otherwise (a first rollback for latency alone) it is
+   * held until `retryAt` and then tried once more.
+   */
+  rollback: {
+    readonly from: VersionId;
+    readonly reason: 'error-rate' | 'latency' | 'shadow-agreement';
+    readonly figures: Readonly<Record<string, number>>;
+    readonly error: BatonError;
+    readonly final: boolean;
+    readonly retryAt?: number;
+  };
   /** A version on trial passed its gates for the configured number of requests. */
   promoted: { readonly version: VersionId; readonly served: number };
   /** A version could not be loaded or warmed; it never served, and is quarantined on this device. */

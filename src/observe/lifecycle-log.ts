@@ -63,7 +63,8 @@ export function createLifecycleMapper(): LifecycleMapper {
         }
         case 'rollback': {
           const e = event as RuntimeEvents['rollback'];
-          return { level: 'warn', type, version: e.from, code: e.error.code, message: `${e.from} rolled back: ${e.reason}`, data: { reason: e.reason, ...e.figures } };
+          const then = e.final ? 'quarantined' : `held until ${new Date(e.retryAt ?? 0).toISOString()}, then tried again`;
+          return { level: 'warn', type, version: e.from, code: e.error.code, message: `${e.from} rolled back: ${e.reason}; ${then}`, data: { reason: e.reason, final: e.final, ...(e.retryAt === undefined ? {} : { retryAt: e.retryAt }), ...e.figures } };
         }
         case 'quarantined': {
           const e = event as RuntimeEvents['quarantined'];

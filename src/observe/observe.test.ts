@@ -116,13 +116,17 @@ describe('event log', () => {
     expect(map.entryFor('progress', { ...progress, phase: 'verifying' })).toMatchObject({ type: 'download-verifying' });
     expect(map.entryFor('manifest-accepted', { sequence: 3, unchanged: true })).toBeUndefined();
     const error = new BatonError('unhealthy', 'version 2 rolled back');
-    expect(map.entryFor('rollback', { from: '2', reason: 'error-rate', figures: { errors: 9, requests: 30 }, error })).toEqual({
+    expect(map.entryFor('rollback', { from: '3', reason: 'latency', figures: {}, error, final: false, retryAt: Date.parse('2026-06-01T00:30:00Z') })).toMatchObject({
+      message: '3 rolled back: latency; held until 2026-06-01T00:30:00.000Z, then tried again',
+      data: { final: false, retryAt: Date.parse('2026-06-01T00:30:00Z') },
+    });
+    expect(map.entryFor('rollback', { from: '2', reason: 'error-rate', figures: { errors: 9, requests: 30 }, error, final: true })).toEqual({
       level: 'warn',
       type: 'rollback',
       version: '2',
       code: 'unhealthy',
-      message: '2 rolled back: error-rate',
-      data: { reason: 'error-rate', errors: 9, requests: 30 },
+      message: '2 rolled back: error-rate; quarantined',
+      data: { reason: 'error-rate', final: true, errors: 9, requests: 30 },
     });
     expect(map.entryFor('update-failed', { version: '3', error: new BatonError('hash-mismatch', 'chunk 2') })).toMatchObject({ level: 'error', code: 'hash-mismatch', version: '3' });
     expect(map.entryFor('switch', { from: '1', to: '2', ep: 'wasm', loadMs: 1, warmupMs: 1 })).toMatchObject({ type: 'switch', version: '2', message: '1 → 2 (wasm)' });

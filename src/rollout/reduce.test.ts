@@ -63,6 +63,20 @@ describe('reduce', () => {
     expect(reduce(pinned, { type: 'rolled-back', version: '2', reason: 'latency', at: 2 }).localPin).toBeUndefined();
   });
 
+  it('holds a version rolled back for latency alone until its retry time, counting the strikes; a new trial follows', () => {
+    const first = run([switched('1'), switched('2', '1'), { type: 'rolled-back', version: '2', reason: 'latency', at: 2000, retryAt: 9000 }]);
+    expect(first.held).toEqual({ '2': { until: 9000, strikes: 1 } });
+    expect(first.trial).toBeUndefined();
+    const again = run([switched('2', '1', '1', 9500)], first);
+    expect(again.trial).toMatchObject({ version: '2', baseline: '1', served: 0 });
+    const second = run([{ type: 'rolled-back', version: '2', reason: 'latency', at: 9900, retryAt: 20_000 }], again);
+    expect(second.held).toEqual({ '2': { until: 20_000, strikes: 2 } });
+    // A final rollback (no retryAt) leaves the strikes as they were; the version is quarantined instead.
+    expect(run([{ type: 'rolled-back', version: '2', reason: 'error-rate', at: 9900 }], again).held).toEqual(first.held);
+    // Forgotten with the version when the manifest no longer lists it.
+    expect(run([{ type: 'manifest-changed', versions: ['1'] }], first).held).toEqual({});
+  });
+
   it('records a shadow rejection without touching the trial of another version', () => {
     const s = run([switched('2', '1'), { type: 'shadowed', version: '3', agreed: true }, { type: 'shadow-rejected', version: '3', reason: 'shadow-agreement', at: 5 }]);
     expect(s.trial?.version).toBe('2');

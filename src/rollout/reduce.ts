@@ -8,7 +8,9 @@
  *
  *   steady ──switched to a version that is not stable, pinned or promoted──▶ trial
  *   trial  ──promoted──▶ steady (the version joins `promoted`: it serves from now on without trial)
- *   trial  ──rolled-back──▶ steady (the runtime quarantines it and switches back)
+ *   trial  ──rolled-back──▶ steady (the runtime switches back; for good — it quarantines the
+ *          version — unless the rollback was for latency alone the first time: then the version
+ *          is held until `retryAt` and tried once more, a new trial)
  *   trial  ──switched to another version──▶ steady or a new trial (killed, pinned, superseded)
  */
 import type { VersionId } from '../types.js';
@@ -42,6 +44,11 @@ export interface RolloutState {
   readonly healthyRuns: Readonly<Record<VersionId, number>>;
   /** A version the app pinned here (`rt.pin`): it wins over the rollout, across reloads. */
   readonly localPin?: VersionId;
+  /**
+   * Versions rolled back for latency alone, and how often: each is held (not served) until
+   * `until`, then tried again in a new trial. A second latency rollback is final (quarantine).
+   */
+  readonly held?: Readonly<Record<VersionId, { readonly until: number; readonly strikes: number }>>;
   /** The latest decisions, newest last (bounded). */
   readonly decisions: readonly RolloutDecision[];
 }
@@ -54,7 +61,8 @@ export type RolloutEvent =
   /** One shadow run of `version` finished; `agreed` false when it failed or disagreed. */
   | { readonly type: 'shadowed'; readonly version: VersionId; readonly agreed: boolean }
   | { readonly type: 'promoted'; readonly version: VersionId; readonly at: number }
-  | { readonly type: 'rolled-back'; readonly version: VersionId; readonly reason: string; readonly at: number }
+  /** `retryAt`: not final — the version is held until then and tried again. */
+  | { readonly type: 'rolled-back'; readonly version: VersionId; readonly reason: string; readonly at: number; readonly retryAt?: number }
   | { readonly type: 'shadow-rejected'; readonly version: VersionId; readonly reason: string; readonly at: number }
   | { readonly type: 'pinned'; readonly version: VersionId }
   | { readonly type: 'unpinned' }
@@ -108,6 +116,9 @@ export function reduce(state: RolloutState, event: RolloutEvent): RolloutState {
         promoted: state.promoted.filter((v) => v !== event.version),
         healthyRuns,
         ...(state.localPin === event.version ? { localPin: undefined } : {}),
+        ...(event.type === 'rolled-back' && event.retryAt !== undefined
+          ? { held: { ...state.held, [event.version]: { until: event.retryAt, strikes: (state.held?.[event.version]?.strikes ?? 0) + 1 } } }
+          : {}),
         decisions: decide(state, { kind: event.type, version: event.version, at: event.at, reason: event.reason }),
       };
     }
@@ -120,8 +131,10 @@ export function reduce(state: RolloutState, event: RolloutEvent): RolloutState {
       const healthyRuns = Object.fromEntries(Object.entries(state.healthyRuns).filter(([v]) => listed.has(v)));
       const promoted = state.promoted.filter((v) => listed.has(v));
       const pinGone = state.localPin !== undefined && !listed.has(state.localPin);
-      if (Object.keys(healthyRuns).length === Object.keys(state.healthyRuns).length && promoted.length === state.promoted.length && !pinGone) return state;
-      return { ...state, healthyRuns, promoted, ...(pinGone ? { localPin: undefined } : {}) };
+      const held = state.held && Object.fromEntries(Object.entries(state.held).filter(([v]) => listed.has(v)));
+      const heldGone = held !== undefined && Object.keys(held).length !== Object.keys(state.held!).length;
+      if (Object.keys(healthyRuns).length === Object.keys(state.healthyRuns).length && promoted.length === state.promoted.length && !pinGone && !heldGone) return state;
+      return { ...state, healthyRuns, promoted, ...(pinGone ? { localPin: undefined } : {}), ...(heldGone ? { held } : {}) };
     }
   }
 }

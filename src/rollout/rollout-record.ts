@@ -35,6 +35,7 @@ const record = z.object({
     promoted: z.array(version).check(z.maxLength(64)),
     healthyRuns: z.record(version, count),
     localPin: z.optional(version),
+    held: z.optional(z.record(version, z.object({ until: epoch, strikes: count }))),
     decisions: z
       .array(z.object({ kind: z.enum(['promoted', 'rolled-back', 'shadow-rejected']), version, at: epoch, reason: z.optional(z.string().check(z.maxLength(256))) }))
       .check(z.maxLength(MAX_DECISIONS)),

@@ -14,7 +14,7 @@ import { routeDevice } from '../router/device-route.js';
 import type { VersionId } from '../types.js';
 import type { UpdateClient } from '../update/sw-client.js';
 import { DEFAULT_TIMEOUTS } from '../worker/worker-client.js';
-import type { ResolvedConfig } from './config.js';
+import { DEFAULT_LATENCY_RETRY_AFTER_MS, type ResolvedConfig } from './config.js';
 import { createFreshnessWatch } from './freshness-watch.js';
 import { createHangDetector, DEFAULT_HANG_POLICY } from './hang-detector.js';
 import type { Observability } from './observability.js';
@@ -98,10 +98,11 @@ export function assembleParts(ctx: PartsContext) {
     candidate: () => reconciler.lastStatus?.manifest?.policy.candidate,
     stageEarned: (candidate, version, runs) => stages.earned(candidate, version, runs),
     openStage,
-    onRollback: (version, error) => {
+    onRollback: (version, error, final) => {
       serving.flipBack(version);
-      void quarantine(version, error).then(() => reconciler.reconcile());
+      void (final ? quarantine(version, error) : Promise.resolve()).then(() => reconciler.reconcile());
     },
+    latencyRetryAfterMs: cfg.latencyRetryAfterMs ?? DEFAULT_LATENCY_RETRY_AFTER_MS,
     onPromote: () => serving.dropFallback(),
     // Until the sequential paired gate lands (src/health), the windowed latency gate decides.
     judgePaired: () => undefined,

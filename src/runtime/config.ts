@@ -110,6 +110,12 @@ export interface RuntimeConfig {
    * answer, so both versions are timed under the same load for the latency gate. Default 0.1.
    */
   readonly pairedTiming?: number;
+  /**
+   * A version rolled back for latency alone is held this long, then tried once more in a new
+   * trial (a neighbour that took the cores for the length of a trial must not rule out a good
+   * version for good); a second latency rollback, or any other, is final. Default 30 minutes.
+   */
+  readonly latencyRetryAfterMs?: number;
   /** Exporters that receive the log and metrics in batches (e.g. `otlpExporter({ endpoint })`). */
   readonly telemetry?: { readonly exporters: readonly TelemetryExporter[]; readonly intervalMs?: number };
   /**
@@ -118,6 +124,9 @@ export interface RuntimeConfig {
    */
   readonly drift?: { readonly sampleRate?: number; readonly threshold?: number };
 }
+
+/** A first rollback for latency alone holds the version this long (see `latencyRetryAfterMs`). */
+export const DEFAULT_LATENCY_RETRY_AFTER_MS = 30 * 60_000;
 
 /** The page checks every 5 minutes by default (see `checkIntervalMs`). */
 export const DEFAULT_CHECK_INTERVAL_MS = 5 * 60_000;

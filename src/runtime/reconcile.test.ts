@@ -17,7 +17,7 @@ const status = (states: Record<string, 'ready' | 'downloading'>): ModelStatus =>
   versions: Object.entries(states).map(([version, state]) => ({ version, state, release: release(version) })),
 });
 
-function world(st: ModelStatus, prepare: (r: Release) => Promise<Slot>) {
+function world(st: ModelStatus, prepare: (r: Release) => Promise<Slot>, extra: Partial<ReconcileDeps> = {}) {
   const committed: [string, boolean][] = [];
   const quarantined: string[] = [];
   const said: string[] = [];
@@ -37,7 +37,7 @@ function world(st: ModelStatus, prepare: (r: Release) => Promise<Slot>) {
   let statusReads = 0;
   const deps: ReconcileDeps = {
     status: async () => (statusReads++, st),
-    route: async () => ({ serve: '2', hold: ['2', '1'] }),
+    route: async (_p, _d, opts) => (opts.quarantined.has('2') ? { serve: '1', hold: ['1'] } : { serve: '2', hold: ['2', '1'] }),
     quarantine: async (v) => void quarantined.push(v),
     serving,
     trial: { switched: (to: string) => to !== '1' } as unknown as ReconcileDeps['trial'],
@@ -51,8 +51,9 @@ function world(st: ModelStatus, prepare: (r: Release) => Promise<Slot>) {
     noteError: (e) => void noted.push(e.code),
     now: () => 0,
     disposed: () => false,
+    ...extra,
   };
-  return { reconciler: createReconciler(deps), committed, quarantined, said, noted, reported, reads: () => statusReads };
+  return { reconciler: createReconciler(deps), committed, quarantined, said, noted, reported, reads: () => statusReads, deps };
 }
 
 describe('the reconciler', () => {
@@ -102,5 +103,26 @@ describe('the reconciler', () => {
     expect(w.committed).toEqual([]);
     await w.reconciler.reconcile();
     expect(w.reported).toHaveLength(2);
+  });
+});
+
+describe('a version held after a latency rollback', () => {
+  it('is not served until its time, when the reconciler wakes up by itself and tries it again', async () => {
+    let t = 1000;
+    const timers: { fn: () => void; ms: number }[] = [];
+    const rollout = createRolloutKeeper({ initial: { ...INITIAL_ROLLOUT, held: { '2': { until: 5000, strikes: 1 } } }, save: async () => {}, windows: () => ({}), onSaveError: () => {} });
+    const w = world(status({ '1': 'ready', '2': 'ready' }), async (r) => ({ version: r.version }) as Slot, {
+      rollout,
+      now: () => t,
+      setTimeout: (fn, ms) => timers.push({ fn, ms }),
+      clearTimeout: () => {},
+    });
+    await w.reconciler.reconcile();
+    expect(w.committed).toEqual([['1', false]]);
+    expect(timers.map((x) => x.ms)).toEqual([4010]);
+    t = 5000;
+    timers[0]!.fn();
+    await w.reconciler.reconcile();
+    expect(w.committed).toEqual([['1', false], ['2', true]]);
   });
 });

@@ -34,6 +34,8 @@ export interface ReconcileDeps {
   noteError(error: BatonError): void;
   readonly now: () => number;
   readonly disposed: () => boolean;
+  readonly setTimeout?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimeout?: (handle: unknown) => void;
 }
 
 export interface Reconciler {
@@ -43,12 +45,22 @@ export interface Reconciler {
   readonly lastStatus: ModelStatus | undefined;
   /** The last decision's route and A/B arm. */
   readonly lastTarget: Target | undefined;
+  dispose(): void;
 }
 
 export function createReconciler(deps: ReconcileDeps): Reconciler {
   let pending: Promise<void> = Promise.resolve();
   let lastStatus: ModelStatus | undefined;
   let lastTarget: Target | undefined;
+  const setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = deps.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  let wake: unknown;
+  /** Decides again at `at` (epoch ms): when a version held after a latency rollback may be tried again. */
+  const wakeAt = (at: number) => {
+    if (wake !== undefined) clearTimer(wake);
+    // setTimeout's delay is a 32-bit int: a later time is re-checked when this one fires.
+    wake = setTimer(() => void reconciler.reconcile(), Math.min(Math.max(0, at - deps.now()) + 10, 2 ** 31 - 1));
+  };
 
   async function decide(): Promise<void> {
     if (deps.disposed()) return;
@@ -58,11 +70,15 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     const policy = st.manifest.policy;
     deps.rollout.dispatch({ type: 'manifest-changed', versions: st.manifest.versions.map((r) => r.version) });
     deps.stages.schedule(policy.candidate);
-    const { localPin, healthyRuns } = deps.rollout.state;
+    const { localPin, healthyRuns, held = {} } = deps.rollout.state;
     const candidateRuns = policy.candidate ? healthyRuns[policy.candidate.version] : undefined;
+    const now = deps.now();
+    // A version held after a first latency rollback is treated as quarantined until its time.
+    const holding = Object.entries(held).filter(([, h]) => h.until > now);
+    if (holding.length > 0) wakeAt(Math.min(...holding.map(([, h]) => h.until)));
     const route = await deps.route(policy, st.deviceId, {
-      quarantined: new Set(st.versions.filter((v) => v.state === 'quarantined').map((v) => v.version)),
-      now: deps.now(),
+      quarantined: new Set([...st.versions.filter((v) => v.state === 'quarantined').map((v) => v.version), ...holding.map(([v]) => v)]),
+      now,
       ...(localPin === undefined ? {} : { localPin }),
       ...(candidateRuns === undefined ? {} : { healthyRuns: candidateRuns }),
     });
@@ -97,6 +113,9 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
     },
     get lastTarget() {
       return lastTarget;
+    },
+    dispose() {
+      if (wake !== undefined) clearTimer(wake);
     },
   };
   return reconciler;

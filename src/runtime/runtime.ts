@@ -184,6 +184,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
       unsubscribe();
       dispatcher.dispose(new BatonError('disposed', 'the runtime was disposed'));
       await reconcile().catch(() => {});
+      reconciler.dispose();
       await rollout.flush();
       rollout.dispose();
       serving.dispose();

@@ -16,7 +16,7 @@ function world(opts: { stageAt?: number } = {}) {
   const rollout = createRolloutKeeper({ initial: INITIAL_ROLLOUT, save: async () => {}, windows: () => ({}), onSaveError: () => {}, now });
   const health = createHealthMonitor(now);
   const said: { type: string; event: unknown }[] = [];
-  const rolledBack: { version: string; error: BatonError }[] = [];
+  const rolledBack: { version: string; error: BatonError; final: boolean }[] = [];
   const promoted: string[] = [];
   let stagesOpened = 0;
   const trial = createTrial({
@@ -26,7 +26,8 @@ function world(opts: { stageAt?: number } = {}) {
     candidate: () => ({ version: '2', percent: 10, salt: 's' }),
     stageEarned: (_c, _v, runs) => opts.stageAt !== undefined && runs === opts.stageAt,
     openStage: () => stagesOpened++,
-    onRollback: (version, error) => rolledBack.push({ version, error }),
+    onRollback: (version, error, final) => rolledBack.push({ version, error, final }),
+    latencyRetryAfterMs: 60_000,
     onPromote: (version) => promoted.push(version),
     // A stand-in gate: slow when 3 of the pairs so far are.
     isSlowPair: (c, b, p) => c > p.maxP95Ratio * b,
@@ -55,7 +56,7 @@ describe('the trial', () => {
     expect(w.rolledBack).toEqual([]);
     w.trial.observe('2', false, 1);
     expect(w.rolledBack).toHaveLength(1);
-    expect(w.rolledBack[0]).toMatchObject({ version: '2', error: { code: 'unhealthy', details: { reason: 'error-rate' } } });
+    expect(w.rolledBack[0]).toMatchObject({ version: '2', final: true, error: { code: 'unhealthy', details: { reason: 'error-rate', final: true } } });
     expect(w.said.filter((e) => e.type === 'rollback')).toMatchObject([{ event: { from: '2', reason: 'error-rate' } }]);
     expect(w.rollout.state.trial).toBeUndefined();
   });
@@ -96,6 +97,19 @@ describe('the trial', () => {
     expect(w.rolledBack).toEqual([]);
     w.trial.paired('2', 10, 1);
     expect(w.rolledBack).toMatchObject([{ version: '2', error: { code: 'unhealthy', details: { reason: 'latency', slow: 3, pairs: 4 } } }]);
+  });
+
+  it('a first rollback for latency alone holds the version for a second trial; the second is final', () => {
+    const w = world();
+    w.trial.switched('2', '1', '1');
+    for (let i = 0; i < 3; i++) w.trial.paired('2', 10, 1);
+    expect(w.rolledBack).toMatchObject([{ version: '2', final: false, error: { details: { final: false, retryAt: w.tick(0) + 60_000 } } }]);
+    expect(w.rollout.state.held).toEqual({ '2': { until: w.tick(0) + 60_000, strikes: 1 } });
+    expect(w.said.find((e) => e.type === 'rollback')?.event).toMatchObject({ final: false, retryAt: w.tick(0) + 60_000 });
+    w.tick(60_000);
+    w.trial.switched('2', '1', '1');
+    for (let i = 0; i < 3; i++) w.trial.paired('2', 10, 1);
+    expect(w.rolledBack.map((r) => r.final)).toEqual([false, true]);
   });
 
   it('a version not on trial feeds its window but is never judged', () => {

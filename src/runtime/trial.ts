@@ -2,7 +2,9 @@
  * The trial: a version that is not the stable, pinned or promoted one serves on trial against
  * the one it replaced. Every request's outcome feeds its health window; every error and every
  * JUDGE_EVERY-th success, the verdict decides: roll back (the fallback serves again, the version
- * is quarantined) or promote (the fallback is let go). Shadow runs and healthy runs count towards
+ * is quarantined) or promote (the fallback is let go). A rollback for latency alone is final only
+ * the second time: a machine busy with something else for the length of a trial must not rule
+ * out a good version for good, so the first one holds the version back and tries it again later. Shadow runs and healthy runs count towards
  * the rollout's stages here too. The state (phase, counts, windows) is the rollout keeper's, so a
  * reload resumes the same trial.
  */
@@ -25,8 +27,13 @@ export interface TrialDeps {
   /** Whether `runs` healthy runs of `version` open the candidate's next stage. */
   stageEarned(candidate: CandidatePolicy | undefined, version: VersionId, runs: number | undefined): boolean;
   openStage(): void;
-  /** A version on trial failed its gates (the rollback event is already out). */
-  onRollback(version: VersionId, error: BatonError): void;
+  /**
+   * A version on trial failed its gates (the rollback event is already out). `final`: quarantine
+   * it; otherwise it is held until the retry time and tried once more.
+   */
+  onRollback(version: VersionId, error: BatonError, final: boolean): void;
+  /** How long a version rolled back for latency alone is held before its second trial. */
+  readonly latencyRetryAfterMs: number;
   /** A version on trial passed. */
   onPromote(version: VersionId): void;
   /** The latency verdict on `slow` of `pairs` paired runs (candidate slower than the policy allows). */
@@ -46,8 +53,11 @@ export interface Trial {
   shadowed(version: VersionId, agreed: boolean): void;
   /** The same input timed on the candidate and on the kept version, under the same load. */
   paired(version: VersionId, candidateMs: number, baselineMs: number): void;
-  /** Records that `version` failed a gate (on trial, or in the shadow), says so, and returns the error. */
-  failGate(kind: 'rolled-back' | 'shadow-rejected', version: VersionId, verdict: RollbackVerdict): BatonError;
+  /**
+   * Records that `version` failed a gate (on trial, or in the shadow), says so, and returns the
+   * error. `retryAt`: not final, the version is held until then.
+   */
+  failGate(kind: 'rolled-back' | 'shadow-rejected', version: VersionId, verdict: RollbackVerdict, retryAt?: number): BatonError;
   /** Whether `version` is on trial now. */
   isOnTrial(version: VersionId): boolean;
 }
@@ -56,6 +66,11 @@ export function createTrial(deps: TrialDeps): Trial {
   const { rollout, health } = deps;
   /** The paired runs of the trial in progress (kept in memory: a reload starts them afresh). */
   let pairs = { version: '', slow: 0, n: 0 };
+  const rollBack = (version: VersionId, verdict: RollbackVerdict) => {
+    const strikes = rollout.state.held?.[version]?.strikes ?? 0;
+    const retryAt = verdict.reason === 'latency' && strikes === 0 ? deps.now() + deps.latencyRetryAfterMs : undefined;
+    deps.onRollback(version, trial.failGate('rolled-back', version, verdict, retryAt), retryAt === undefined);
+  };
   const openStageIfEarned = (version: VersionId, runs: number | undefined) => {
     if (deps.stageEarned(deps.candidate(), version, runs)) deps.openStage();
   };
@@ -79,7 +94,7 @@ export function createTrial(deps: TrialDeps): Trial {
       if (ok) openStageIfEarned(version, state.healthyRuns[version]);
       if (ok && current.served % JUDGE_EVERY !== 0) return;
       const verdict = health.judge(current, policy);
-      if (verdict?.kind === 'rollback') deps.onRollback(version, trial.failGate('rolled-back', version, verdict));
+      if (verdict?.kind === 'rollback') rollBack(version, verdict);
       else if (verdict?.kind === 'promote') {
         rollout.dispatch({ type: 'promoted', version, at: deps.now() });
         deps.emit('promoted', { version, served: verdict.served });
@@ -94,7 +109,7 @@ export function createTrial(deps: TrialDeps): Trial {
       pairs.n++;
       if (deps.isSlowPair(candidateMs, baselineMs, policy)) pairs.slow++;
       const verdict = deps.judgePaired(pairs.slow, pairs.n, policy);
-      if (verdict?.kind === 'rollback') deps.onRollback(version, trial.failGate('rolled-back', version, verdict));
+      if (verdict?.kind === 'rollback') rollBack(version, verdict);
     },
 
     shadowed(version, agreed) {
@@ -102,11 +117,17 @@ export function createTrial(deps: TrialDeps): Trial {
       if (agreed) openStageIfEarned(version, runs);
     },
 
-    failGate(kind, version, verdict) {
-      rollout.dispatch({ type: kind, version, reason: verdict.reason, at: deps.now() });
+    failGate(kind, version, verdict, retryAt) {
+      rollout.dispatch({ type: kind, version, reason: verdict.reason, at: deps.now(), ...(retryAt === undefined ? {} : { retryAt }) });
       const what = kind === 'rolled-back' ? 'rolled back' : 'rejected in shadow';
-      const error = new BatonError('unhealthy', `version ${version} ${what} on this device: ${verdict.reason}`, { reason: verdict.reason, ...verdict.figures });
-      deps.emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error });
+      const final = retryAt === undefined;
+      const error = new BatonError('unhealthy', `version ${version} ${what} on this device: ${verdict.reason}${final ? '' : `; tried again after ${new Date(retryAt).toISOString()}`}`, {
+        reason: verdict.reason,
+        final,
+        ...(final ? {} : { retryAt }),
+        ...verdict.figures,
+      });
+      deps.emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error, final, ...(final ? {} : { retryAt }) });
       return error;
     },
 
