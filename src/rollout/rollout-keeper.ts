@@ -24,6 +24,8 @@ export interface RolloutKeeper {
   dispatch(event: RolloutEvent): RolloutState;
   /** Writes now (if anything changed since the last write); resolves when written. */
   flush(): Promise<void>;
+  /** Takes `next` as the state (another tab's, read from storage), without writing it back. */
+  replace(next: RolloutState): void;
   dispose(): void;
 }
 
@@ -48,6 +50,9 @@ export function createRolloutKeeper(deps: RolloutKeeperDeps): RolloutKeeper {
       return state;
     },
     flush: () => saver.flush(),
+    replace(next) {
+      state = next;
+    },
     dispose() {
       disposed = true;
       saver.dispose();

@@ -47,6 +47,11 @@ export interface RuntimeStatus {
   readonly shadow?: { readonly version: VersionId; readonly n: number; readonly agreement: number };
   /** The version on trial, what it replaced, how far it got, and its health window so far. */
   readonly trial?: TrialState & { readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p50?: number; readonly p95?: number; readonly p99?: number };
+  /**
+   * Whether this tab judges the device's trial and keeps its record (`leading`: one tab of the
+   * origin does), or sends its requests' outcomes to the tab that does and follows its decisions.
+   */
+  readonly trialRole: 'leading' | 'following';
   /** This device's rollout state (persisted): phase, promotions, healthy runs, recent decisions. */
   readonly rollout: RolloutState;
   /** Where this device stands: its bucket for the candidate's salt and the stage in force, its A/B bucket. */

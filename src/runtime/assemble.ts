@@ -2,13 +2,13 @@
  * The runtime's parts, built and connected: who talks to whom (runtime.ts owns the lifecycle).
  * Each part is a module with its own unit tests; this file holds no logic of its own.
  */
-import type { BatonError } from '../errors.js';
+import { BatonError } from '../errors.js';
 import { DEFAULT_HEALTH } from '../health/defaults.js';
 import type { HealthMonitor } from '../health/monitor.js';
 import { MIN_LATENCY_DELTA_MS } from '../health/verdict.js';
 import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
 import { createRolloutKeeper } from '../rollout/rollout-keeper.js';
-import { rolloutKey, type RolloutRecord } from '../rollout/rollout-record.js';
+import { parseRolloutRecord, rolloutKey, type RolloutRecord } from '../rollout/rollout-record.js';
 import { createStageWatch } from '../rollout/stage-watch.js';
 import { routeDevice } from '../router/device-route.js';
 import type { VersionId } from '../types.js';
@@ -24,6 +24,7 @@ import { createServing, type Emit } from './serving.js';
 import { createShadowRunner } from './shadow.js';
 import { loadSlot, type Slot, type SlotOptions } from './slot.js';
 import { createTrial } from './trial.js';
+import { createTrialShare, trialChannel, webLocks } from './trial-share.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
@@ -53,7 +54,8 @@ export function assembleParts(ctx: PartsContext) {
   /** Trial, promotions, healthy runs and local pin: persisted, so a reload resumes in the same phase. */
   const rollout = createRolloutKeeper({
     initial: persisted?.state ?? INITIAL_ROLLOUT,
-    save: (record) => source.writeMeta(rolloutKey(cfg.model), record),
+    // Only the tab that leads the trial keeps the record (trial-share.ts).
+    save: (record) => (share.leading ? source.writeMeta(rolloutKey(cfg.model), record) : Promise.resolve()),
     windows: (state) => health.snapshot([state.trial?.version, state.trial?.baseline].filter((v): v is VersionId => v !== undefined)),
     onSaveError: (e) => void report('saving the rollout state', e),
   });
@@ -100,16 +102,67 @@ export function assembleParts(ctx: PartsContext) {
     openStage,
     onRollback: (version, error, final) => {
       serving.flipBack(version);
+      const retryAt = error.details?.['retryAt'] as number | undefined;
+      share.post({ type: 'decided', kind: 'rolled-back', version, reason: String(error.details?.['reason'] ?? ''), final, ...(retryAt === undefined ? {} : { retryAt }) });
       void (final ? quarantine(version, error) : Promise.resolve()).then(() => reconciler.reconcile());
     },
     latencyRetryAfterMs: cfg.latencyRetryAfterMs ?? DEFAULT_LATENCY_RETRY_AFTER_MS,
-    onPromote: () => serving.dropFallback(),
+    onPromote: (version) => {
+      serving.dropFallback();
+      share.post({ type: 'decided', kind: 'promoted', version });
+    },
     // Until the sequential paired gate lands (src/health), the windowed latency gate decides.
     judgePaired: () => undefined,
     isSlowPair: (candidateMs, baselineMs, policy) => candidateMs > policy.maxP95Ratio * baselineMs && candidateMs - baselineMs > MIN_LATENCY_DELTA_MS,
     emit,
     now,
   });
+  /** The record as the tab that led before left it: taken over when this tab leads. */
+  let loadedAt = persisted?.savedAt ?? 0;
+  const share = createTrialShare({
+    model: cfg.model,
+    lock: webLocks(),
+    channel: trialChannel(cfg.model),
+    onLead: () =>
+      void source
+        .readMeta(rolloutKey(cfg.model))
+        .then((value) => {
+          const record = parseRolloutRecord(value);
+          if (!record || record.savedAt <= loadedAt) return;
+          loadedAt = record.savedAt;
+          rollout.replace({ ...record.state, ...(rollout.state.serving === undefined ? {} : { serving: rollout.state.serving }) });
+          health.restore(record.windows, healthPolicy());
+        })
+        .catch((e: unknown) => void report('taking over the trial from another tab', e))
+        .then(() => reconciler.reconcile()),
+    onOutcome: (version, ok, runMs) => trial.observe(version, ok, runMs),
+    onPaired: (version, candidateMs, baselineMs) => trial.paired(version, candidateMs, baselineMs),
+    onPin: (version) => void pinHere(version),
+    onDecided: (d) => {
+      if (d.kind === 'promoted') {
+        rollout.dispatch({ type: 'promoted', version: d.version, at: now() });
+        serving.dropFallback();
+        return;
+      }
+      rollout.dispatch({ type: 'rolled-back', version: d.version, reason: d.reason ?? '', at: now(), ...(d.retryAt === undefined ? {} : { retryAt: d.retryAt }) });
+      serving.flipBack(d.version);
+      // Quarantined here too (the leading tab's write may not have landed): no reconcile may pick it again.
+      void (d.final ? quarantine(d.version, new BatonError('unhealthy', `version ${d.version} rolled back in another tab: ${d.reason ?? ''}`)) : Promise.resolve()).then(() => reconciler.reconcile());
+    },
+  });
+  /** The app's pin: kept by the leading tab, whichever tab it was made in. */
+  const pinHere = async (version: VersionId | undefined) => {
+    rollout.dispatch(version === undefined ? { type: 'unpinned' } : { type: 'pinned', version });
+    if (!share.leading) share.post({ type: 'pin', version });
+    await rollout.flush();
+    await reconciler.reconcile();
+  };
+  /** What the request path tells the trial: here when leading, to the leading tab otherwise. */
+  const requestTrial = {
+    observe: (version: VersionId, ok: boolean, runMs: number) => (share.leading ? trial.observe(version, ok, runMs) : share.post({ type: 'outcome', version, ok, runMs })),
+    paired: (version: VersionId, candidateMs: number, baselineMs: number) => (share.leading ? trial.paired(version, candidateMs, baselineMs) : share.post({ type: 'paired', version, candidateMs, baselineMs })),
+    isOnTrial: (version: VersionId) => trial.isOnTrial(version),
+  };
   const shadow = createShadowRunner({
     load: async (release) => {
       const slot = await loadSlot(release, (await source.readModel(cfg.model, release.version)).bytes, slotOptions, await workers.take());
@@ -153,7 +206,7 @@ export function assembleParts(ctx: PartsContext) {
     now,
     disposed: isDisposed,
   });
-  return { rollout, stages, dispatcher, serving, trial, shadow, freshness, reconciler };
+  return { rollout, stages, dispatcher, serving, trial, requestTrial, pinHere, share, shadow, freshness, reconciler };
 }
 
 export type Parts = ReturnType<typeof assembleParts>;

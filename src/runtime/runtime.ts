@@ -100,7 +100,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   const afterStart = new Promise<void>((resolve) => (started = resolve));
 
   const persisted = parseRolloutRecord(await source.readMeta(rolloutKey(cfg.model)).catch((e: unknown) => void report('reading the rollout state', e)));
-  const { rollout, stages, dispatcher, serving, trial, shadow, freshness, reconciler } = assembleParts({ cfg, source, workers, slotOptions, health, obs, persisted, emit, report, noteError: (e) => (lastError = e), afterStart, now, perfNow, isDisposed });
+  const { rollout, stages, dispatcher, serving, requestTrial, pinHere, share, shadow, freshness, reconciler } = assembleParts({ cfg, source, workers, slotOptions, health, obs, persisted, emit, report, noteError: (e) => (lastError = e), afterStart, now, perfNow, isDisposed });
   const flushRollout = () => void rollout.flush();
   const reconcile = () => reconciler.reconcile();
 
@@ -131,7 +131,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).finally(() => void reconcile()) }) : undefined;
 
   const runtime: Runtime = {
-    run: createRequestPath({ dispatcher, serving, trial, obs, shadow, arm: () => reconciler.lastTarget?.arm, rejectNonFinite: cfg.rejectNonFinite ?? false, ...(cfg.validate ? { validate: cfg.validate } : {}), fallbackMaxExtraMs: cfg.fallback === false ? undefined : (cfg.fallback?.maxExtraMs ?? DEFAULT_FALLBACK_MAX_EXTRA_MS), pairedTiming: cfg.pairedTiming ?? DEFAULT_PAIRED_TIMING, perfNow, disposed: isDisposed }),
+    run: createRequestPath({ dispatcher, serving, trial: requestTrial, obs, shadow, arm: () => reconciler.lastTarget?.arm, rejectNonFinite: cfg.rejectNonFinite ?? false, ...(cfg.validate ? { validate: cfg.validate } : {}), fallbackMaxExtraMs: cfg.fallback === false ? undefined : (cfg.fallback?.maxExtraMs ?? DEFAULT_FALLBACK_MAX_EXTRA_MS), pairedTiming: cfg.pairedTiming ?? DEFAULT_PAIRED_TIMING, perfNow, disposed: isDisposed }),
     metrics: () => obs.metrics(),
     log: (afterSeq) => obs.log(afterSeq),
     flushTelemetry: () => obs.flushTelemetry(),
@@ -145,6 +145,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
         target: reconciler.lastTarget,
         shadow: shadow.status(),
         rollout: rollout.state,
+        leading: share.leading,
         trialStats: rollout.state.trial ? health.stats(rollout.state.trial.version) : undefined,
         updates: updates.via,
         freshness: freshness.current,
@@ -166,15 +167,9 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
     },
     async pin(version) {
       checkPinnable(await source.status(cfg.model), version);
-      rollout.dispatch({ type: 'pinned', version });
-      await rollout.flush();
-      await reconcile();
+      await pinHere(version);
     },
-    async unpin() {
-      rollout.dispatch({ type: 'unpinned' });
-      await rollout.flush();
-      await reconcile();
-    },
+    unpin: () => pinHere(undefined),
     async dispose() {
       if (disposed) return;
       disposed = true;
@@ -186,6 +181,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
       await reconcile().catch(() => {});
       reconciler.dispose();
       await rollout.flush();
+      share.dispose();
       rollout.dispose();
       serving.dispose();
       shadow.dispose();

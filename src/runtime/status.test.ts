@@ -14,6 +14,7 @@ const parts = (over: Partial<StatusParts> = {}): StatusParts => ({
   target: undefined,
   shadow: undefined,
   rollout: INITIAL_ROLLOUT,
+  leading: true,
   trialStats: undefined,
   updates: 'page',
   freshness: { stale: false, reason: 'none' },
@@ -27,7 +28,8 @@ const parts = (over: Partial<StatusParts> = {}): StatusParts => ({
 
 describe('projectStatus', () => {
   it('leaves out what is not there', () => {
-    expect(Object.keys(projectStatus(parts()))).toEqual(['model', 'rollout', 'updates', 'freshness', 'standby', 'worker']);
+    expect(Object.keys(projectStatus(parts()))).toEqual(['model', 'trialRole', 'rollout', 'updates', 'freshness', 'standby', 'worker']);
+    expect(projectStatus(parts({ leading: false })).trialRole).toBe('following');
   });
 
   it('says what serves and since when, what is kept, prepared and tried, and the last error as a BatonError', () => {

@@ -19,6 +19,7 @@ export interface StatusParts {
   readonly target: Target | undefined;
   readonly shadow: RuntimeStatus['shadow'];
   readonly rollout: RolloutState;
+  readonly leading: boolean;
   readonly trialStats: ReturnType<HealthMonitor['stats']> | undefined;
   readonly updates: RuntimeStatus['updates'];
   readonly freshness: Freshness;
@@ -39,6 +40,7 @@ export function projectStatus(p: StatusParts): RuntimeStatus {
     ...(p.target?.arm ? { arm: p.target.arm.name } : {}),
     ...(p.shadow ? { shadow: p.shadow } : {}),
     ...(rollout.trial ? { trial: { ...rollout.trial, ...p.trialStats } } : {}),
+    trialRole: p.leading ? 'leading' : 'following',
     rollout,
     ...(rollout.localPin ? { pinned: rollout.localPin } : {}),
     ...(p.target ? { route: p.target.route } : {}),
