@@ -102,8 +102,8 @@ export function assembleParts(ctx: PartsContext) {
     openStage,
     onRollback: (version, error, final) => {
       serving.flipBack(version);
-      const retryAt = error.details?.['retryAt'] as number | undefined;
-      share.post({ type: 'decided', kind: 'rolled-back', version, reason: String(error.details?.['reason'] ?? ''), final, ...(retryAt === undefined ? {} : { retryAt }) });
+      const { retryAt, reason } = (error.details ?? {}) as { retryAt?: number; reason?: string };
+      share.post({ type: 'decided', kind: 'rolled-back', version, reason: reason ?? '', final, ...(retryAt === undefined ? {} : { retryAt }) });
       void (final ? quarantine(version, error) : Promise.resolve()).then(() => reconciler.reconcile());
     },
     latencyRetryAfterMs: cfg.latencyRetryAfterMs ?? DEFAULT_LATENCY_RETRY_AFTER_MS,

@@ -5,19 +5,13 @@ import { createTrialShare, type TrialChannel, type TrialMessage, type TrialShare
 function origin() {
   const queue: { grant: () => void }[] = [];
   let held = false;
-  const lock: NonNullable<TrialShareDeps['lock']> = (_name, hold) =>
-    new Promise((done) => {
-      const grant = () => {
-        held = true;
-        void hold().then(() => {
-          held = false;
-          done(undefined);
-          queue.shift()?.grant();
-        });
-      };
-      if (held) queue.push({ grant });
-      else grant();
-    });
+  const lock: NonNullable<TrialShareDeps['lock']> = async (_name, hold) => {
+    if (held) await new Promise<void>((grant) => queue.push({ grant }));
+    held = true;
+    await hold();
+    held = false;
+    queue.shift()?.grant();
+  };
   const listeners = new Set<(m: TrialMessage) => void>();
   const channel = (): TrialChannel => {
     let mine: ((m: TrialMessage) => void) | undefined;
