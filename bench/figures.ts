@@ -29,6 +29,10 @@ export const FIGURES: Readonly<Record<string, FigureSpec>> = {
   'coldOffline.ratio': { label: 'offline cold start ÷ plain ORT from Cache Storage', unit: '×', digits: 2, target: { max: 1.1, judge: 'median' } },
   'verify.MBps': { label: 'SHA-256 verification, Baton', unit: 'MB/s', digits: 0 },
   'verify.digestMBps': { label: 'ceiling: one crypto.subtle.digest', unit: 'MB/s', digits: 0, note: 'ceiling' },
+  'gates.edgeRollbacks': { label: 'false rollbacks /10 000 trials, edge of healthy', unit: 'count', digits: 0, target: { max: 100, judge: 'max' } },
+  'gates.edgeWilsonRollbacks': { label: 'old Wilson gate, the same trials', unit: 'count', digits: 0, note: 'baseline' },
+  'gates.fail100Requests': { label: 'requests to roll back a 100 %-failing candidate (p90)', unit: 'requests', digits: 0, target: { max: 8, judge: 'max' } },
+  'gates.latencyEdgeRollbacks': { label: 'false latency rollbacks /10 000, at the ratio', unit: 'count', digits: 0, target: { max: 100, judge: 'max' } },
 };
 
 export interface Figure extends Spread {

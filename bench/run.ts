@@ -22,6 +22,7 @@ import type { Scenario } from './scenario.js';
 import { coldOfflineScenario } from './scenarios/cold-offline.js';
 import { deltaScenario } from './scenarios/delta.js';
 import { downloadScenario } from './scenarios/download.js';
+import { gatesScenario } from './scenarios/gates.js';
 import { hopScenario } from './scenarios/hop.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { reloadScenario } from './scenarios/reload.js';
@@ -37,6 +38,7 @@ const SCENARIOS: Record<string, Scenario> = {
   memory: memoryScenario,
   coldOffline: coldOfflineScenario,
   verify: verifyScenario,
+  gates: gatesScenario,
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -143,16 +143,29 @@ export interface HealthPolicy {
   readonly windowRequests: number;
   /** Span of the time-based sliding window, in milliseconds. */
   readonly windowMs: number;
-  /** No verdict on fewer requests than this. */
+  /**
+   * The fewest outcomes in the replaced version's window for its error rate to count; with
+   * fewer, it counts as error-free. (It used to delay every verdict until this many requests;
+   * the sequential gates are valid at every request and wait for nothing.)
+   */
   readonly minRequests: number;
   /** Roll back when the candidate's error rate exceeds the baseline's by more than this (0–1). */
   readonly maxErrorRateIncrease: number;
-  /** Roll back when the candidate's p95 latency exceeds the baseline's by this factor. */
+  /**
+   * Roll back when the candidate takes more than this factor of the kept version's time (and
+   * 5 ms more) on the same input, on more than half of the paired runs (the name is historical:
+   * it was a ratio of p95s).
+   */
   readonly maxP95Ratio: number;
   /** Roll back when shadow agreement falls below this (0–1). */
   readonly minShadowAgreement: number;
   /** A candidate healthy for this many requests is promoted on the device. */
   readonly promoteAfterRequests: number;
+  /**
+   * The false-rollback rate each gate allows a healthy version, under continuous monitoring
+   * (0–1, exclusive). Absent in older manifests: 0.01.
+   */
+  readonly alpha?: number;
 }
 
 /** Which versions serve whom. Signed with the rest of the manifest. */

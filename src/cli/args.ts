@@ -67,7 +67,7 @@ export function parseStage(text: string, now: number): { percent: number; after?
 }
 
 /** The `baton health` flags, each setting one gate of the signed health policy. */
-export const HEALTH_FLAGS = ['promote-after', 'min-requests', 'window-requests', 'window', 'max-error-increase', 'max-p95-ratio', 'min-shadow-agreement'] as const;
+export const HEALTH_FLAGS = ['promote-after', 'min-requests', 'window-requests', 'window', 'max-error-increase', 'max-p95-ratio', 'min-shadow-agreement', 'alpha'] as const;
 
 /** The health gates named by flags (`get` reads one flag's text); gates not named are left out. */
 export function parseHealthFlags(get: (flag: string) => string | undefined): Partial<HealthPolicy> {
@@ -79,6 +79,8 @@ export function parseHealthFlags(get: (flag: string) => string | undefined): Par
     return n;
   };
   const window = get('window');
+  const alpha = num('alpha');
+  if (alpha !== undefined && !(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha must be a false-rollback rate between 0 and 1 (exclusive), e.g. 0.01; got "${get('alpha')}"`);
   const entries: [keyof HealthPolicy, number | undefined][] = [
     ['promoteAfterRequests', num('promote-after')],
     ['minRequests', num('min-requests')],
@@ -87,6 +89,7 @@ export function parseHealthFlags(get: (flag: string) => string | undefined): Par
     ['maxErrorRateIncrease', num('max-error-increase')],
     ['maxP95Ratio', num('max-p95-ratio')],
     ['minShadowAgreement', num('min-shadow-agreement')],
+    ['alpha', alpha],
   ];
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }

@@ -31,15 +31,26 @@ describe('outputsAgree', () => {
 });
 
 describe('judgeShadow', () => {
-  const policy = { ...DEFAULT_HEALTH, minRequests: 30, minShadowAgreement: 0.95 };
-  const stats = (n: number, disagreements: number) => ({ n, errors: disagreements, errorRate: disagreements / n, p50: 0, p95: 0, p99: 0, p95Older: 0, p95Newer: 0 });
+  const policy = { ...DEFAULT_HEALTH, minShadowAgreement: 0.95 };
+  const counts = (n: number, disagreements: number) => ({ n, errors: disagreements });
 
-  it('waits for the minimum sample, rejects a candidate that agrees too rarely, keeps one that agrees', () => {
-    expect(judgeShadow(stats(29, 29), policy)).toBeUndefined();
-    expect(judgeShadow(stats(30, 30), policy)).toMatchObject({ kind: 'rollback', reason: 'shadow-agreement' });
-    expect(judgeShadow(stats(30, 0), policy)).toBeUndefined();
-    // 2 disagreements in 100 is within what a 95 % floor allows.
-    expect(judgeShadow(stats(100, 2), policy)).toBeUndefined();
-    expect(judgeShadow(stats(100, 20), policy)).toMatchObject({ kind: 'rollback' });
+  it('rejects a candidate that agrees too rarely as soon as the evidence allows, keeps one that agrees', () => {
+    // A sequential test: no minimum sample; a candidate that never agrees is out after 2 runs.
+    expect(judgeShadow(counts(1, 1), policy)).toBeUndefined();
+    expect(judgeShadow(counts(2, 2), policy)).toMatchObject({
+      kind: 'rollback',
+      reason: 'shadow-agreement',
+      figures: { agreement: 0, floor: 0.95, requests: 2 },
+    });
+    expect(judgeShadow(counts(30, 0), policy)).toBeUndefined();
+    // 2 disagreements in 100 is within what a 95 % floor allows; 5 in 100 is at it, however many runs.
+    expect(judgeShadow(counts(100, 2), policy)).toBeUndefined();
+    expect(judgeShadow(counts(100_000, 5000), policy)).toBeUndefined();
+    expect(judgeShadow(counts(100, 20), policy)).toMatchObject({ kind: 'rollback' });
+  });
+
+  it('rejects any disagreement under a floor of 1, none under a floor of 0', () => {
+    expect(judgeShadow(counts(50, 1), { ...policy, minShadowAgreement: 1 })).toMatchObject({ kind: 'rollback' });
+    expect(judgeShadow(counts(50, 50), { ...policy, minShadowAgreement: 0 })).toBeUndefined();
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Per-version health windows, and the verdict on a version on trial against the version it
- * replaced. Which version is on trial, and how many requests it served, is the rollout state's
- * (src/rollout/reduce.ts); this module only keeps the figures. Recording is O(1); the windows
- * can be snapshotted and restored, so a reload resumes a trial with its figures.
+ * replaced. Which version is on trial, and how many requests it served and failed, is the
+ * rollout state's (src/rollout/reduce.ts): the error gate tests those cumulative counts, so a
+ * reload resumes its test where it stood. This module keeps the figures beside them: the
+ * windows (the baseline's outcomes, the status's percentiles) and the shadow runs' counts.
+ * Recording is O(1); the windows can be snapshotted and restored.
  */
 import type { OutcomeTuple } from './window.js';
 import type { Feeds, HealthPolicy, VersionId } from '../types.js';
-import { judge, judgeShadow, type Verdict } from './verdict.js';
+import { errorRateNull, judgeErrorRate, judgeShadow, type Counts, type ErrorRateNull, type Verdict } from './verdict.js';
 import { SlidingWindow, type WindowStats } from './window.js';
 
 /** A verdict is computed on every error and on every JUDGE_EVERY-th success of a trial. */
@@ -17,6 +19,11 @@ export interface TrialRef {
   readonly baseline?: VersionId;
   /** Requests the version served in its trial so far. */
   readonly served: number;
+  /**
+   * Of those, the ones that failed (the rollout state's count, persisted with `served`). Without
+   * it, the error gate counts the version's window instead.
+   */
+  readonly failed?: number;
 }
 
 export interface HealthMonitor {
@@ -27,7 +34,10 @@ export interface HealthMonitor {
   /** Forgets `version`'s figures: a new trial starts from nothing an earlier stint left. */
   reset(version: VersionId): void;
   stats(version: VersionId): WindowStats | undefined;
-  /** Records one shadow run (`agreed` false when it failed or disagreed); returns a rejection when due. */
+  /**
+   * Records one shadow run (`agreed` false when it failed or disagreed); returns a rejection when
+   * due. The gate counts every shadow run of the version this page saw, not only its window.
+   */
   recordShadow(version: VersionId, agreed: boolean, latencyMs: number, policy: HealthPolicy): Verdict | undefined;
   shadowStats(version: VersionId): WindowStats | undefined;
   /** The served-request windows of `versions`, to persist. */
@@ -42,6 +52,15 @@ const epochNow = () => performance.timeOrigin + performance.now();
 export function createHealthMonitor(now: () => number = epochNow): HealthMonitor {
   const windows = new Map<VersionId, SlidingWindow>();
   const shadows = new Map<VersionId, SlidingWindow>();
+  const shadowCounts = new Map<VersionId, Counts>();
+  // The error gate's p0 costs a bisection; the baseline's window is the same at every verdict
+  // of a trial (it no longer serves), so the last one is kept.
+  let lastNull: { readonly key: string; readonly h0: ErrorRateNull } | undefined;
+  const nullOf = (baseline: Counts | undefined, policy: HealthPolicy): ErrorRateNull => {
+    const key = `${baseline?.n}/${baseline?.errors}/${policy.minRequests}/${policy.maxErrorRateIncrease}/${policy.alpha}`;
+    if (lastNull?.key !== key) lastNull = { key, h0: errorRateNull(baseline, policy) };
+    return lastNull.h0;
+  };
   const windowOf = (map: Map<VersionId, SlidingWindow>, version: VersionId, policy: HealthPolicy) => {
     let w = map.get(version);
     if (!w) map.set(version, (w = new SlidingWindow(policy.windowRequests, policy.windowMs)));
@@ -52,10 +71,14 @@ export function createHealthMonitor(now: () => number = epochNow): HealthMonitor
       windowOf(windows, version, policy).add({ ok, latencyMs, at: now() });
     },
     judge(trial, policy) {
-      const candidate = windowOf(windows, trial.version, policy).stats(now());
-      const baseline = trial.baseline === undefined ? undefined : windows.get(trial.baseline)?.stats(now());
-      const verdict = judge({ candidate, ...(baseline ? { baseline } : {}), served: trial.served }, policy);
-      return verdict.kind === 'continue' ? undefined : verdict;
+      const counts = trial.failed === undefined ? windowOf(windows, trial.version, policy).stats(now()) : { n: trial.served, errors: trial.failed };
+      // The replaced version's last outcomes, however old: it stopped serving when the trial
+      // began, so what it did then is its recent behaviour (a time filter would empty it a
+      // window's span into the trial, and hold the candidate to a perfect baseline).
+      const baseline = trial.baseline === undefined ? undefined : windows.get(trial.baseline)?.counts();
+      const rollback = judgeErrorRate({ served: counts.n, failed: counts.errors, ...(baseline ? { baseline } : {}) }, policy, nullOf);
+      if (rollback) return rollback;
+      return trial.served >= policy.promoteAfterRequests ? { kind: 'promote', served: trial.served } : undefined;
     },
     reset(version) {
       windows.delete(version);
@@ -64,9 +87,11 @@ export function createHealthMonitor(now: () => number = epochNow): HealthMonitor
       return windows.get(version)?.stats(now());
     },
     recordShadow(version, agreed, latencyMs, policy) {
-      const w = windowOf(shadows, version, policy);
-      w.add({ ok: agreed, latencyMs, at: now() });
-      return judgeShadow(w.stats(now()), policy);
+      windowOf(shadows, version, policy).add({ ok: agreed, latencyMs, at: now() });
+      const before = shadowCounts.get(version) ?? { n: 0, errors: 0 };
+      const counts = { n: before.n + 1, errors: before.errors + (agreed ? 0 : 1) };
+      shadowCounts.set(version, counts);
+      return judgeShadow(counts, policy);
     },
     shadowStats(version) {
       return shadows.get(version)?.stats(now());

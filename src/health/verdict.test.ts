@@ -1,78 +1,151 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH } from './defaults.js';
-import { judge, wilson } from './verdict.js';
-import { SlidingWindow, type WindowStats } from './window.js';
+import { createHealthMonitor } from './monitor.js';
+import { logMixtureLikelihoodRatio, rateUpperBound } from './sequential.js';
+import { errorRateNull, isSlowPair, judge, judgePaired, MIN_LATENCY_DELTA_MS } from './verdict.js';
+import { SlidingWindow } from './window.js';
 
-const stats = (n: number, errors: number, p95 = 1, halves: readonly [number, number] = [p95, p95]): WindowStats => ({
-  n,
-  errors,
-  errorRate: n ? errors / n : 0,
-  p50: p95 / 2,
-  p95,
-  p99: p95,
-  p95Older: halves[0],
-  p95Newer: halves[1],
-});
+const policy = { ...DEFAULT_HEALTH, minRequests: 20, maxErrorRateIncrease: 0.05, promoteAfterRequests: 100 };
+const clean = { n: 200, errors: 0 };
 
-describe('wilson', () => {
-  it('matches reference values and stays inside [0, 1]', () => {
-    // 9 of 30 (p = 0.3): the one-sided 95 % bounds are about 0.184 and 0.449.
-    const { low, high } = wilson(9, 30);
-    expect(low).toBeCloseTo(0.184, 2);
-    expect(high).toBeCloseTo(0.449, 2);
-    expect(wilson(0, 10).low).toBe(0);
-    expect(wilson(10, 10).high).toBe(1);
-    expect(wilson(0, 0)).toEqual({ low: 0, high: 1 });
+describe('judge: the error-rate gate', () => {
+  it('judges from the first request: 3 failures of 3 against a clean baseline, not 2 of 2', () => {
+    expect(judge({ served: 2, failed: 2, baseline: clean }, policy).kind).toBe('continue');
+    expect(judge({ served: 3, failed: 3, baseline: clean }, policy)).toMatchObject({ kind: 'rollback', reason: 'error-rate' });
   });
 
-  it('narrows as the count grows', () => {
-    const small = wilson(3, 10);
-    const large = wilson(300, 1000);
-    expect(large.high - large.low).toBeLessThan((small.high - small.low) / 5);
+  it('says why, in plain numbers: the log-likelihood ratio beside its threshold, k, n and p0', () => {
+    const verdict = judge({ served: 40, failed: 14, baseline: { n: 200, errors: 2 } }, policy);
+    const upper = rateUpperBound(2, 200, 0.005);
+    expect(verdict).toEqual({
+      kind: 'rollback',
+      reason: 'error-rate',
+      figures: {
+        errors: 14,
+        requests: 40,
+        errorRate: 0.35,
+        p0: upper + 0.05,
+        logLikelihoodRatio: logMixtureLikelihoodRatio(14, 40, upper + 0.05),
+        logThreshold: -Math.log(0.01 / 2),
+        baselineErrors: 2,
+        baselineRequests: 200,
+        baselineErrorRate: 0.01,
+        baselineUpperBound: upper,
+        alpha: 0.01,
+      },
+    });
+    if (verdict.kind === 'rollback') {
+      for (const value of Object.values(verdict.figures)) expect(Number.isFinite(value)).toBe(true);
+      expect(verdict.figures['logLikelihoodRatio']!).toBeGreaterThanOrEqual(verdict.figures['logThreshold']!);
+    }
   });
-});
 
-describe('judge', () => {
-  const policy = { ...DEFAULT_HEALTH, minRequests: 20, maxErrorRateIncrease: 0.05, promoteAfterRequests: 100 };
-
-  it('waits below the minimum sample, whatever it has seen', () => {
-    expect(judge({ candidate: stats(19, 19), served: 19 }, policy).kind).toBe('continue');
-  });
-
-  it('rolls back a 30 % error rate quickly, but not one bad request out of many', () => {
-    expect(judge({ candidate: stats(20, 6), baseline: stats(200, 0), served: 20 }, policy)).toMatchObject({ kind: 'rollback', reason: 'error-rate' });
-    expect(judge({ candidate: stats(200, 1), baseline: stats(200, 0), served: 200 }, policy).kind).not.toBe('rollback');
+  it('rolls back 30 % errors, not 1 bad request in many', () => {
+    expect(judge({ served: 40, failed: 12, baseline: clean }, policy)).toMatchObject({ kind: 'rollback' });
+    expect(judge({ served: 99, failed: 1, baseline: clean }, policy).kind).toBe('continue');
+    expect(judge({ served: 99, failed: 5, baseline: clean }, policy).kind).toBe('continue');
   });
 
   it('compares with the baseline: a version as flaky as the one before it is not rolled back', () => {
-    expect(judge({ candidate: stats(200, 20), baseline: stats(200, 20), served: 50 }, policy).kind).toBe('continue');
-    expect(judge({ candidate: stats(200, 60), baseline: stats(200, 20), served: 50 }, policy)).toMatchObject({ kind: 'rollback' });
+    const flaky = { n: 200, errors: 20 };
+    expect(judge({ served: 99, failed: 20, baseline: flaky }, policy).kind).toBe('continue');
+    expect(judge({ served: 99, failed: 20, baseline: clean }, policy)).toMatchObject({ kind: 'rollback' });
+    expect(judge({ served: 99, failed: 40, baseline: flaky }, policy)).toMatchObject({ kind: 'rollback' });
   });
 
-  it('rolls back on latency only against a baseline with enough data', () => {
-    expect(judge({ candidate: stats(120, 0, 10), baseline: stats(120, 0, 2), served: 120 }, policy)).toMatchObject({ kind: 'rollback', reason: 'latency' });
-    expect(judge({ candidate: stats(120, 0, 10), baseline: stats(50, 0, 2), served: 50 }, policy).kind).toBe('continue');
-    // Nor on a p95 from too few samples: with 50, it is the third-largest value.
-    expect(judge({ candidate: stats(50, 0, 10), baseline: stats(120, 0, 2), served: 50 }, policy).kind).toBe('continue');
-    // A tiny model's p95 tripling from 0.5 ms to 1.5 ms is noise, not a regression.
-    expect(judge({ candidate: stats(120, 0, 1.5), baseline: stats(120, 0, 0.5), served: 50 }, policy).kind).toBe('continue');
+  it('holds p0 to the upper bound of the baseline rate at α/2, plus the allowed increase', () => {
+    expect(errorRateNull({ n: 200, errors: 2 }, policy)).toEqual({
+      p0: rateUpperBound(2, 200, 0.005) + 0.05,
+      baselineRequests: 200,
+      baselineErrors: 2,
+      baselineUpperBound: rateUpperBound(2, 200, 0.005),
+    });
+    expect(errorRateNull({ n: 200, errors: 2 }, { ...policy, alpha: 0.1 }).baselineUpperBound).toBeCloseTo(rateUpperBound(2, 200, 0.05), 12);
+    // Under minRequests outcomes (or none), the baseline counts as error-free: p0 is the increase alone.
+    expect(errorRateNull({ n: 19, errors: 10 }, policy)).toEqual({ p0: 0.05, baselineRequests: 0, baselineErrors: 0, baselineUpperBound: 0 });
+    expect(errorRateNull(undefined, policy).p0).toBe(0.05);
+    expect(errorRateNull({ n: 200, errors: 200 }, policy).p0).toBe(1);
   });
 
-  it('does not roll back on a burst of slow requests confined to one half of the window', () => {
-    // The switch's own transient: slow first half, normal second half.
-    expect(judge({ candidate: stats(120, 0, 11, [11, 2.5]), baseline: stats(200, 0, 2.5), served: 50 }, policy).kind).toBe('continue');
-    // A pause late in the trial.
-    expect(judge({ candidate: stats(120, 0, 11, [2.5, 11]), baseline: stats(200, 0, 2.5), served: 50 }, policy).kind).toBe('continue');
-    // Slow throughout: rolled back, with both halves in the figures.
-    expect(judge({ candidate: stats(120, 0, 11, [10, 12]), baseline: stats(200, 0, 2.5), served: 120 }, policy)).toMatchObject({
+  it('takes alpha from the policy, 0.01 when a manifest predates it', () => {
+    const { alpha: _alpha, ...older } = policy;
+    const figures = { served: 3, failed: 3, baseline: clean };
+    expect(judge(figures, older)).toMatchObject({ figures: { alpha: 0.01, logThreshold: -Math.log(0.005) } });
+    // A stricter alpha needs more evidence.
+    expect(judge(figures, { ...policy, alpha: 1e-6 }).kind).toBe('continue');
+  });
+
+  it('never rolls back a version that cannot fail more than allowed (p0 = 1)', () => {
+    expect(judge({ served: 100, failed: 100, baseline: { n: 200, errors: 200 } }, policy)).toEqual({ kind: 'promote', served: 100 });
+  });
+
+  it('promotes a healthy candidate after promoteAfterRequests', () => {
+    expect(judge({ served: 99, failed: 0, baseline: clean }, policy)).toEqual({ kind: 'continue' });
+    expect(judge({ served: 100, failed: 0, baseline: clean }, policy)).toEqual({ kind: 'promote', served: 100 });
+  });
+});
+
+describe('the paired latency gate', () => {
+  it('counts a pair slow over maxP95Ratio × and MIN_LATENCY_DELTA_MS slower: sub-millisecond ratios are noise', () => {
+    expect(isSlowPair(30, 10, policy)).toBe(true);
+    expect(isSlowPair(20, 10, policy)).toBe(false); // exactly 2×
+    expect(isSlowPair(1.5, 0.5, policy)).toBe(false); // 3×, but 1 ms
+    expect(isSlowPair(0.4 + MIN_LATENCY_DELTA_MS + 0.1, 0.4, policy)).toBe(true);
+  });
+
+  it('rolls back a candidate slow on every input after 9 pairs at α = 1 %, with its figures', () => {
+    expect(judgePaired(8, 8, policy)).toBeUndefined();
+    expect(judgePaired(9, 9, policy)).toMatchObject({
       kind: 'rollback',
       reason: 'latency',
-      figures: { p95Older: 10, p95Newer: 12, baselineP95: 2.5 },
+      figures: { slowPairs: 9, pairs: 9, slowShare: 1, p0: 0.5, maxRatio: 2, logThreshold: -Math.log(0.01) },
     });
   });
 
-  it('promotes a healthy candidate after enough requests', () => {
-    expect(judge({ candidate: stats(100, 0), baseline: stats(100, 0), served: 100 }, policy)).toEqual({ kind: 'promote', served: 100 });
+  it('never rolls back one slow on half the inputs or fewer, however many pairs', () => {
+    for (const pairs of [10, 100, 10_000, 1_000_000]) expect(judgePaired(pairs / 2, pairs, policy)).toBeUndefined();
+    expect(judgePaired(0, 0, policy)).toBeUndefined();
+    expect(judgePaired(700, 1000, policy)).toMatchObject({ reason: 'latency' });
+  });
+});
+
+describe('HealthMonitor.judge', () => {
+  const trial = (served: number, failed?: number) => ({ version: '2', baseline: '1', served, ...(failed === undefined ? {} : { failed }) });
+
+  it('tests the trial’s cumulative counts, not the window: a reload resumes the test', () => {
+    const health = createHealthMonitor(() => 0);
+    for (let i = 0; i < 200; i++) health.record('1', true, 1, policy);
+    // Nothing recorded for 2 since the reload: the persisted counts decide.
+    expect(health.judge(trial(3, 3), policy)).toMatchObject({ kind: 'rollback', figures: { errors: 3, requests: 3 } });
+    expect(health.judge(trial(40, 0), policy)).toBeUndefined();
+    expect(health.judge(trial(100, 0), policy)).toEqual({ kind: 'promote', served: 100 });
+  });
+
+  it('counts the version’s window when the caller has no failed count', () => {
+    const health = createHealthMonitor(() => 0);
+    for (let i = 0; i < 5; i++) health.record('2', false, 1, policy);
+    expect(health.judge(trial(5), policy)).toMatchObject({ kind: 'rollback', figures: { errors: 5, requests: 5 } });
+  });
+
+  it('compares with the baseline’s last outcomes however old: it stopped serving at the switch', () => {
+    let now = 0;
+    const health = createHealthMonitor(() => now);
+    for (let i = 0; i < 200; i++) health.record('1', i % 10 !== 0, 1, policy); // 10 % errors
+    now += 10 * policy.windowMs;
+    expect(health.stats('1')?.n).toBe(0); // aged out of the time window
+    // Still the baseline's 10 %: 12 of 100 is within it plus 5 %.
+    expect(health.judge(trial(100, 12), { ...policy, promoteAfterRequests: 1000 })).toBeUndefined();
+    expect(health.judge(trial(100, 40), policy)).toMatchObject({ kind: 'rollback', figures: { baselineErrorRate: 0.1, baselineRequests: 200 } });
+  });
+
+  it('rejects a shadow candidate on all its shadow runs so far, not only its window', () => {
+    const health = createHealthMonitor(() => 0);
+    const small = { ...policy, windowRequests: 5 };
+    const verdicts = Array.from({ length: 12 }, () => health.recordShadow('2', false, 1, small));
+    const first = verdicts.findIndex((v) => v !== undefined);
+    expect(first).toBeGreaterThan(0);
+    expect(verdicts[first]).toMatchObject({ reason: 'shadow-agreement', figures: { requests: first + 1, disagreements: first + 1 } });
+    expect(health.shadowStats('2')?.n).toBe(5);
   });
 });
 
@@ -83,6 +156,7 @@ describe('SlidingWindow', () => {
     expect(w.stats(10)).toMatchObject({ n: 3, errors: 1 });
     expect(w.stats(1002).n).toBe(2); // the outcome at t=1 aged out
     expect(w.total).toBe(4);
+    expect(w.counts()).toEqual({ n: 3, errors: 1 }); // the count window, however old
   });
 
   it('reports latency percentiles of successful requests', () => {

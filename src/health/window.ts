@@ -48,6 +48,13 @@ export class SlidingWindow {
     }
   }
 
+  /** Outcomes and errors in the count window, however old (no time filter). */
+  counts(): { n: number; errors: number } {
+    let errors = 0;
+    for (let i = this.start; i < this.items.length; i++) if (!this.items[i]!.ok) errors++;
+    return { n: this.items.length - this.start, errors };
+  }
+
   /** The outcomes still in the count window, oldest first (a copy). */
   entries(): Outcome[] {
     return this.items.slice(this.start);

@@ -153,6 +153,8 @@ const policy = z.object({
     maxP95Ratio: z.number().check(z.gte(1)),
     minShadowAgreement: fraction,
     promoteAfterRequests: z.int().check(z.gte(1)),
+    // The gates' false-rollback rate; older manifests lack it (the runtime then uses 0.01).
+    alpha: z.optional(z.number().check(z.gt(0), z.lt(1))),
   }),
 });
 

@@ -108,12 +108,12 @@ describe('health windows across a reload', () => {
     const before = createHealthMonitor(() => now);
     const policy = { ...DEFAULT_HEALTH, minRequests: 20, windowMs: 60_000 };
     for (let i = 0; i < 30; i++) before.record('1', true, 1, policy);
-    for (let i = 0; i < 30; i++) before.record('2', i % 3 !== 0, 1, policy); // 10 of 30 fail
+    for (let i = 0; i < 30; i++) before.record('2', i % 3 === 0, 1, policy); // 20 of 30 fail
     const snapshot = before.snapshot(['2', '1']);
 
     const after = createHealthMonitor(() => now);
     after.restore(snapshot, policy);
-    expect(after.stats('2')).toMatchObject({ n: 30, errors: 10 });
+    expect(after.stats('2')).toMatchObject({ n: 30, errors: 20 });
     expect(after.judge({ version: '2', baseline: '1', served: 30 }, policy)).toMatchObject({ kind: 'rollback', reason: 'error-rate' });
 
     now += 60_001;

@@ -5,7 +5,7 @@
 import { BatonError } from '../errors.js';
 import { DEFAULT_HEALTH } from '../health/defaults.js';
 import type { HealthMonitor } from '../health/monitor.js';
-import { MIN_LATENCY_DELTA_MS } from '../health/verdict.js';
+import { isSlowPair, judgePaired } from '../health/verdict.js';
 import { INITIAL_ROLLOUT } from '../rollout/reduce.js';
 import { createRolloutKeeper } from '../rollout/rollout-keeper.js';
 import { parseRolloutRecord, rolloutKey, type RolloutRecord } from '../rollout/rollout-record.js';
@@ -111,9 +111,8 @@ export function assembleParts(ctx: PartsContext) {
       serving.dropFallback();
       share.post({ type: 'decided', kind: 'promoted', version });
     },
-    // Until the sequential paired gate lands (src/health), the windowed latency gate decides.
-    judgePaired: () => undefined,
-    isSlowPair: (candidateMs, baselineMs, policy) => candidateMs > policy.maxP95Ratio * baselineMs && candidateMs - baselineMs > MIN_LATENCY_DELTA_MS,
+    judgePaired,
+    isSlowPair,
     emit,
     now,
   });

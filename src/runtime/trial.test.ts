@@ -47,17 +47,20 @@ describe('the trial', () => {
     expect(w.rollout.state.trial).toMatchObject({ version: '2', baseline: '1', served: 0, failed: 0 });
   });
 
-  it('rolls back a version that fails every request once the window has its minimum, and says why', () => {
+  it('rolls back a version that fails every request after 4 of them (sequential gate), and says why', () => {
     const w = world();
     w.trial.switched('1', undefined, '1');
     for (let i = 0; i < 50; i++) w.trial.observe('1', true, 1);
     w.trial.switched('2', '1', '1');
-    for (let i = 0; i < POLICY.minRequests - 1; i++) w.trial.observe('2', false, 1);
+    // Known answer: the baseline's 0 errors in 50 give an upper bound of ~0.1005 at alpha/2, so
+    // p0 ≈ 0.1505; with a uniform prior on (p0, 1], Λ after n failures is about 1 / ((n + 1) p0^n):
+    // 73 after 3 failures and 390 after 4, against a threshold of 2 / alpha = 200.
+    for (let i = 0; i < 3; i++) w.trial.observe('2', false, 1);
     expect(w.rolledBack).toEqual([]);
     w.trial.observe('2', false, 1);
     expect(w.rolledBack).toHaveLength(1);
     expect(w.rolledBack[0]).toMatchObject({ version: '2', final: true, error: { code: 'unhealthy', details: { reason: 'error-rate', final: true } } });
-    expect(w.said.filter((e) => e.type === 'rollback')).toMatchObject([{ event: { from: '2', reason: 'error-rate' } }]);
+    expect(w.said.filter((e) => e.type === 'rollback')).toMatchObject([{ event: { from: '2', reason: 'error-rate', final: true } }]);
     expect(w.rollout.state.trial).toBeUndefined();
   });
 
