@@ -1,4 +1,5 @@
 /** How the CLI words a manifest's policy and a version's role, in `status`, `publish` and the policy commands. */
+import { DEFAULT_ALPHA } from '../health/defaults.js';
 import type { HealthPolicy, Manifest } from '../types.js';
 
 export function roleOf(m: Manifest, version: string): string {
@@ -29,11 +30,12 @@ export function describePolicy(m: Manifest): string {
 export function describeHealth(h: HealthPolicy): string {
   return [
     `promote after ${h.promoteAfterRequests} requests`,
-    `judge after ${h.minRequests}`,
+    `baseline counted from ${h.minRequests} outcomes`,
     `window ${h.windowRequests} requests / ${h.windowMs / 1000}s`,
     `error rate +${h.maxErrorRateIncrease} at most`,
-    `p95 ×${h.maxP95Ratio} at most`,
+    `run time ×${h.maxP95Ratio} at most (paired)`,
     `shadow agreement ${h.minShadowAgreement} at least`,
+    `false rollbacks ≤ ${h.alpha ?? DEFAULT_ALPHA}`,
   ].join(', ');
 }
 

@@ -12,7 +12,7 @@ import type { Manifest } from '../types.js';
 /** The format major this runtime reads. Minor bumps only add optional fields. */
 export const FORMAT_MAJOR = 1;
 /** 1.1 added the optional `profile` of a release; 1.0 readers ignore it. */
-export const FORMAT_VERSION = `${FORMAT_MAJOR}.1`;
+export const FORMAT_VERSION = `${FORMAT_MAJOR}.2`;
 
 /** Limits that keep a hostile or buggy manifest from exhausting memory. */
 export const LIMITS = {

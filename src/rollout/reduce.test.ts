@@ -77,6 +77,11 @@ describe('reduce', () => {
     expect(run([{ type: 'manifest-changed', versions: ['1'] }], first).held).toEqual({});
   });
 
+  it('counts paired runs and the slow ones for the version on trial only', () => {
+    const s = run([switched('1'), switched('2', '1'), { type: 'paired', version: '2', slow: true }, { type: 'paired', version: '2', slow: false }, { type: 'paired', version: '9', slow: true }]);
+    expect(s.trial).toMatchObject({ pairs: 2, slowPairs: 1 });
+  });
+
   it('records a shadow rejection without touching the trial of another version', () => {
     const s = run([switched('2', '1'), { type: 'shadowed', version: '3', agreed: true }, { type: 'shadow-rejected', version: '3', reason: 'shadow-agreement', at: 5 }]);
     expect(s.trial?.version).toBe('2');

@@ -24,6 +24,9 @@ export interface TrialState {
   /** Requests it served so far (a promotion counts these). */
   readonly served: number;
   readonly failed: number;
+  /** Requests also timed on the baseline (paired runs), and how many of them were slow: the latency gate's evidence. */
+  readonly pairs?: number;
+  readonly slowPairs?: number;
 }
 
 export interface RolloutDecision {
@@ -58,6 +61,8 @@ export type RolloutEvent =
   | { readonly type: 'switched'; readonly to: VersionId; readonly from?: VersionId; readonly stable: VersionId; readonly at: number }
   /** One request of `version` finished (`ok` false: it threw, timed out or returned NaN/Inf). */
   | { readonly type: 'served'; readonly version: VersionId; readonly ok: boolean }
+  /** One request of `version` was also run on the baseline; `slow`: too slow beside it. */
+  | { readonly type: 'paired'; readonly version: VersionId; readonly slow: boolean }
   /** One shadow run of `version` finished; `agreed` false when it failed or disagreed. */
   | { readonly type: 'shadowed'; readonly version: VersionId; readonly agreed: boolean }
   | { readonly type: 'promoted'; readonly version: VersionId; readonly at: number }
@@ -94,6 +99,11 @@ export function reduce(state: RolloutState, event: RolloutEvent): RolloutState {
         trial: { ...trial, served: trial.served + 1, failed: trial.failed + (event.ok ? 0 : 1) },
         healthyRuns: event.ok ? addRun(state.healthyRuns, event.version) : state.healthyRuns,
       };
+    }
+    case 'paired': {
+      const trial = state.trial;
+      if (trial?.version !== event.version) return state;
+      return { ...state, trial: { ...trial, pairs: (trial.pairs ?? 0) + 1, slowPairs: (trial.slowPairs ?? 0) + (event.slow ? 1 : 0) } };
     }
     case 'shadowed':
       return event.agreed ? { ...state, healthyRuns: addRun(state.healthyRuns, event.version) } : state;

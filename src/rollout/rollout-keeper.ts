@@ -46,7 +46,7 @@ export function createRolloutKeeper(deps: RolloutKeeperDeps): RolloutKeeper {
       const next = reduce(state, event);
       if (next === state || disposed) return state;
       state = next;
-      saver.changed(event.type !== 'served' && event.type !== 'shadowed');
+      saver.changed(event.type !== 'served' && event.type !== 'shadowed' && event.type !== 'paired');
       return state;
     },
     flush: () => saver.flush(),

@@ -31,7 +31,7 @@ const record = z.object({
   state: z.object({
     phase: z.enum(['steady', 'trial']),
     serving: z.optional(version),
-    trial: z.optional(z.object({ version, baseline: z.optional(version), startedAt: epoch, served: count, failed: count })),
+    trial: z.optional(z.object({ version, baseline: z.optional(version), startedAt: epoch, served: count, failed: count, pairs: z.optional(count), slowPairs: z.optional(count) })),
     promoted: z.array(version).check(z.maxLength(64)),
     healthyRuns: z.record(version, count),
     localPin: z.optional(version),

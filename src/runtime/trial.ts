@@ -64,8 +64,6 @@ export interface Trial {
 
 export function createTrial(deps: TrialDeps): Trial {
   const { rollout, health } = deps;
-  /** The paired runs of the trial in progress (kept in memory: a reload starts them afresh). */
-  let pairs = { version: '', slow: 0, n: 0 };
   const rollBack = (version: VersionId, verdict: RollbackVerdict) => {
     const strikes = rollout.state.held?.[version]?.strikes ?? 0;
     const retryAt = verdict.reason === 'latency' && strikes === 0 ? deps.now() + deps.latencyRetryAfterMs : undefined;
@@ -104,11 +102,10 @@ export function createTrial(deps: TrialDeps): Trial {
 
     paired(version, candidateMs, baselineMs) {
       if (rollout.state.trial?.version !== version) return;
-      if (pairs.version !== version) pairs = { version, slow: 0, n: 0 };
       const policy = deps.policy();
-      pairs.n++;
-      if (deps.isSlowPair(candidateMs, baselineMs, policy)) pairs.slow++;
-      const verdict = deps.judgePaired(pairs.slow, pairs.n, policy);
+      // Counted in the trial's persisted state: the sequential test's guarantee holds per trial, across reloads.
+      const { pairs = 0, slowPairs = 0 } = rollout.dispatch({ type: 'paired', version, slow: deps.isSlowPair(candidateMs, baselineMs, policy) }).trial!;
+      const verdict = deps.judgePaired(slowPairs, pairs, policy);
       if (verdict?.kind === 'rollback') rollBack(version, verdict);
     },
 
