@@ -96,7 +96,7 @@ describe('the scenario steps', () => {
     const first = await control.reset();
     expect(first).toMatchObject({ round: 1, step: 'v1', stable: '1.0.0' });
     let m = await manifest(first.model);
-    expect(m.policy.health).toMatchObject({ promoteAfterRequests: 250, minRequests: 20, maxP95Ratio: 4 });
+    expect(m.policy.health).toMatchObject({ promoteAfterRequests: 250, minRequests: 20, maxP95Ratio: 2 });
     expect(m.versions[0]!.profile?.inputs[0]?.name).toBe('input');
     await expect(control.publishV3('device-7')).rejects.toThrow(/publish v2 first/);
 
