@@ -1,10 +1,12 @@
 /**
  * The demo's steady request load: every 32 ms (real time for 16 kHz audio), one request with the
  * next 512-sample frame of each of the clip's STREAMS streams, each carrying its recurrent state
- * from the previous answer. One request in flight at a time, as a real audio pipeline has.
+ * from the previous answer. One request in flight at a time, as a real audio pipeline has: the
+ * closed loop of the load generator the kit, the e2e harness and the bench share
+ * (src/testing/expose-load.ts), which skips a tick that finds the previous request still running.
  */
 import type { Feeds, Runtime } from '../src/index.js';
-import { isBatonError } from '../src/index.js';
+import { startLoad, type Load } from '../src/testing/expose-load.js';
 import { CONTEXT, FRAME, STREAMS, requestInput } from './clip.js';
 
 export const INTERVAL_MS = (FRAME / 16_000) * 1000;
@@ -16,7 +18,7 @@ export interface RequestSample {
   readonly at: number;
   readonly ms: number;
   readonly ok: boolean;
-  /** The version that answered (successful requests only). */
+  /** The version that answered (absent when the request was rejected). */
   readonly version?: string;
   /** BatonError code of a failed request. */
   readonly code?: string;
@@ -56,17 +58,16 @@ function rms(data: Float32Array, from: number, to: number): number {
 export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: RequestSample) => void): VadLoad {
   let state: Float32Array<ArrayBuffer> = new Float32Array(STATE_SIZE);
   let frame = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let inFlight: Promise<void> | undefined;
-  let next = 0;
+  let running: Load | undefined;
+  /** Counts of the loads stopped so far (the generator counts its own run). */
+  let before = { sent: 0, skipped: 0 };
+  /** The input level of each request in flight, by its index. */
+  const levels = new Map<number, number>();
 
-  const once = async (): Promise<void> => {
+  const request = async (i: number): Promise<{ version: string; speech: Float32Array }> => {
     const input = requestInput(clip, frame++, load.noise);
     if (load.stream1) input.set(load.stream1() ?? new Float32Array(CONTEXT + FRAME), 0);
-    const level = rms(input, CONTEXT, CONTEXT + FRAME);
-    const at = Date.now();
-    const t0 = performance.now();
-    load.sent++;
+    levels.set(i, rms(input, CONTEXT, CONTEXT + FRAME));
     try {
       // The buffers are transferred to the worker: pass copies of what we keep.
       const out = await rt.run({
@@ -78,36 +79,44 @@ export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: Req
       const stateN = out.outputs['stateN']!.data as Float32Array;
       // A broken answer must not poison the streams' state for the next (healthy) version.
       state = speech.every(Number.isFinite) && stateN.every(Number.isFinite) ? Float32Array.from(stateN) : new Float32Array(STATE_SIZE);
-      onSample({ at, ms: performance.now() - t0, ok: speech.every(Number.isFinite), version: out.version, speech, level });
+      return { version: out.version, speech };
     } catch (e) {
       state = new Float32Array(STATE_SIZE);
-      onSample({ at, ms: performance.now() - t0, ok: false, code: isBatonError(e) ? e.code : String(e), level });
+      throw e;
     }
   };
 
-  const tick = () => {
-    if (inFlight) load.skipped++;
-    else inFlight = once().finally(() => (inFlight = undefined));
-    // Scheduled against the clock, not the previous tick, so the rate holds on average; after a
-    // stall (a background tab's throttled timers) it resumes instead of catching up in a burst.
-    next = Math.max(next + INTERVAL_MS, performance.now() - INTERVAL_MS);
-    timer = setTimeout(tick, Math.max(0, next - performance.now()));
-  };
-
-  const load: VadLoad & { skipped: number; sent: number } = {
+  const load: VadLoad = {
     noise: 0,
     stream1: undefined,
-    skipped: 0,
-    sent: 0,
+    get skipped() {
+      return before.skipped + (running?.skipped ?? 0);
+    },
+    get sent() {
+      return before.sent + (running?.issued ?? 0);
+    },
     start() {
-      if (timer !== undefined) return;
-      next = performance.now();
-      tick();
+      if (running) return;
+      running = startLoad(request, {
+        mode: 'closed',
+        intervalMs: INTERVAL_MS,
+        // It runs for as long as the page is open: the series keeps what the charts need.
+        keep: false,
+        onRecord: (record, answer) => {
+          const level = levels.get(record.i) ?? 0;
+          levels.delete(record.i);
+          // A NaN answer served is not a good one: not ok, though nothing was rejected (no code).
+          const ok = record.ok && answer!.speech.every(Number.isFinite);
+          onSample({ at: record.at, ms: record.ms, ok, level, ...(record.version === undefined ? {} : { version: record.version }), ...(record.code === undefined ? {} : { code: record.code }), ...(answer ? { speech: answer.speech } : {}) });
+        },
+      });
     },
     async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await inFlight;
+      const stopping = running;
+      running = undefined;
+      if (!stopping) return;
+      await stopping.stop();
+      before = { sent: before.sent + stopping.issued, skipped: before.skipped + stopping.skipped };
     },
   };
   return load;

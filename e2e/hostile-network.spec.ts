@@ -18,6 +18,7 @@ import type { Release } from '../src/types.js';
 import { DEFAULT_DOWNLOAD, type DownloadSettings } from '../src/update/config.js';
 import type { UpdateEvent } from '../src/update/messages.js';
 import { model } from './paths.js';
+import { expectOk } from './runtime-helpers.js';
 import { check, connect, errorCode, events, openHarness, runStored, status, waitForEventAfter } from './sw-helpers.js';
 
 test.use({ batonModel: 'mlp' });
@@ -104,9 +105,9 @@ async function expectStillServingV1(page: Page): Promise<void> {
   const s = await status(page);
   expect(s.active).toBe(V1);
   expect(s.versions.filter((v) => v.state === 'ready').map((v) => v.version)).toEqual([V1]);
-  const served = await runStored(page, X, 1);
-  expect(served.ok && served.value.version, JSON.stringify(served)).toBe(V1);
-  if (served.ok) expectOutput(served.value.output, 1);
+  const served = expectOk(await runStored(page, X, 1), 'running the stored active version').value;
+  expect(served.version).toBe(V1);
+  expectOutput(served.output, 1);
   for (const other of [V2, V3]) expect(errorCode(await runStored(page, X, 1, other))).toBe('version-unavailable');
 }
 
@@ -118,9 +119,9 @@ async function expectAdoptedInOneCheck(page: Page, version = V2, variant = 2): P
   expect(s.active).toBe(V1);
   expect(s.lastError).toBeUndefined();
   expect(s.versions.find((v) => v.version === version)).toMatchObject({ state: 'ready' });
-  const run = await runStored(page, X, 1, version);
-  expect(run.ok && run.value.version, JSON.stringify(run)).toBe(version);
-  if (run.ok) expectOutput(run.value.output, variant);
+  const run = expectOk(await runStored(page, X, 1, version), `running stored ${version}`).value;
+  expect(run.version).toBe(version);
+  expectOutput(run.output, variant);
 }
 
 /** (4) Waits until the server has closed every request for `path`, and returns them. */

@@ -10,11 +10,11 @@ import { signManifest } from '../src/manifest/sign.js';
 import { openEnvelope } from '../src/manifest/envelope.js';
 import { parsePayloadJson } from '../src/manifest/verify.js';
 import { readPrivateKey } from '../src/publish/keys-fs.js';
-import { mlpReference } from '../src/testing/models.js';
 import { test, expect } from '../src/testing/playwright.js';
 import { createTestKeys } from '../src/testing/registry.js';
 import type { Manifest } from '../src/types.js';
 import { model } from './paths.js';
+import { expectMlpAnswer, expectOk } from './runtime-helpers.js';
 import { check, connect, errorCode, events, openHarness, runStored, status } from './sw-helpers.js';
 
 test.use({ batonModel: 'mlp' });
@@ -22,9 +22,8 @@ test.use({ batonModel: 'mlp' });
 const X = [0.5, -1, 2, 0.25];
 
 async function expectServingV1(page: Parameters<typeof runStored>[0]) {
-  const out = await runStored(page, X, 1);
-  expect(out.ok, JSON.stringify(out)).toBe(true);
-  if (out.ok) Array.from(mlpReference(1, Float32Array.from(X), 1)).forEach((y, i) => expect(out.value.output[i]).toBeCloseTo(y, 5));
+  const out = expectOk(await runStored(page, X, 1), 'running the stored active version').value;
+  expectMlpAnswer(out.output, 1, X);
   expect((await status(page)).active).toBe('1');
 }
 

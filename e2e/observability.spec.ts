@@ -8,13 +8,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright.js';
+import { checkForUpdate, runtimeEvents, runtimeMetrics, waitForRuntimeEvent, waitForVersion } from '../src/testing/runtime-page.js';
 import { model } from './paths.js';
 import { MLP_X, startRuntime } from './runtime-helpers.js';
 import { openHarness } from './sw-helpers.js';
 
 const X = MLP_X;
 
-const metrics = (page: Page) => page.evaluate(() => window.harness.rt.metrics());
+const metrics = (page: Page) => runtimeMetrics(page);
 const logTypes = async (page: Page) => (await page.evaluate(() => window.harness.rt.log())).map((e) => `${e.type}${e.version ? `:${e.version}` : ''}`);
 async function burst(page: Page, n: number, x = X) {
   const results = await page.evaluate(([input, count]) => window.harness.rt.burst(input, count), [x, n] as const);
@@ -28,8 +29,8 @@ test('metrics per version after a swap, and a lifecycle log that survives a relo
   await startRuntime(page, registry);
   await burst(page, 30);
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
-  await page.evaluate(() => window.harness.rt.checkForUpdate());
-  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.status())).serving?.version).toBe('2');
+  await checkForUpdate(page);
+  await waitForVersion(page, '2');
   await burst(page, 20);
 
   const m = await metrics(page);
@@ -113,11 +114,11 @@ test('inputs that move away from the published reference profile raise a drift e
   let m = await metrics(page);
   expect(m.drift.find((d) => d.side === 'input' && d.tensor === 'x')).toMatchObject({ drifted: false, n: 2400 });
   expect(m.drift.find((d) => d.side === 'input')!.psi).toBeLessThan(0.2);
-  expect((await page.evaluate(() => window.harness.rt.events())).some((e) => e.type === 'drift')).toBe(false);
+  expect(await runtimeEvents(page, { type: 'drift' })).toEqual([]);
 
   // The inputs shift by +3: the input's PSI (and the outputs') crosses 0.2 and a drift event fires.
   for (let i = 0; i < 6; i++) await burst(page, 100, X.map((v) => v + 3));
-  await expect.poll(async () => (await page.evaluate(() => window.harness.rt.events())).find((e) => e.type === 'drift')?.event).toMatchObject({ version: '1', side: 'input', tensor: 'x', threshold: 0.2 });
+  expect((await waitForRuntimeEvent(page, 'drift')).event).toMatchObject({ version: '1', side: 'input', tensor: 'x', threshold: 0.2 });
   m = await metrics(page);
   expect(m.drift.find((d) => d.side === 'input' && d.tensor === 'x')).toMatchObject({ drifted: true });
   expect(await logTypes(page)).toContain('drift:1');

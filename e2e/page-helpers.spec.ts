@@ -3,6 +3,7 @@ import { setDeviceId } from '../src/testing/device.js';
 import { mlpModel } from '../src/testing/models.js';
 import { clearBrowserState, goOffline, goOnline, readBrowserState, waitForServiceWorkerControl } from '../src/testing/page.js';
 import { test, expect } from '../src/testing/playwright.js';
+import { expectOk } from './runtime-helpers.js';
 import { connect, openHarness, status } from './sw-helpers.js';
 
 test('a test starts with no caches, databases or service workers, and clearBrowserState restores that', async ({ page, registry }) => {
@@ -53,8 +54,7 @@ test('a device put outside a 50 % rollout with setDeviceId stays on v1; one put 
       await openHarness(page, registry);
       // No deviceId in the config: the install's own id, which the init script forced.
       const result = await page.evaluate((config) => window.harness.pageUpdates.check(config), { name: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey] });
-      expect(result.ok, JSON.stringify(result)).toBe(true);
-      if (result.ok) ready[where] = [...result.value.ready].sort();
+      ready[where] = [...expectOk(result, `the ${where} device's check`).value.ready].sort();
     } finally {
       await context.close();
     }

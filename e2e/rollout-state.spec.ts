@@ -5,14 +5,14 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright.js';
+import { checkForUpdate, runOnce, runtimeEvents, runtimeStatus, waitForRuntimeEvent, waitForVersion } from '../src/testing/runtime-page.js';
 import { model } from './paths.js';
 import { MLP_X, startRuntime } from './runtime-helpers.js';
 import { openHarness } from './sw-helpers.js';
 
 const X = MLP_X;
 
-const status = (page: Page) => page.evaluate(() => window.harness.rt.status());
-const events = (page: Page) => page.evaluate(() => window.harness.rt.events());
+const status = (page: Page) => runtimeStatus(page);
 
 /** The rollout record as stored in IndexedDB (what the next page load will read). */
 const stored = (page: Page) =>
@@ -47,8 +47,8 @@ test('a reload resumes the trial where it stood, and a promotion survives the ne
   await serveRequests(page, 40, '1');
 
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2' });
-  await page.evaluate(() => window.harness.rt.checkForUpdate());
-  await expect.poll(async () => (await status(page)).serving?.version).toBe('2');
+  await checkForUpdate(page);
+  await waitForVersion(page, '2');
   await serveRequests(page, 80, '2');
   const before = (await status(page)).trial;
   expect(before).toMatchObject({ version: '2', baseline: '1', served: 80, failed: 0, n: 80 });
@@ -62,11 +62,11 @@ test('a reload resumes the trial where it stood, and a promotion survives the ne
   const resumed = await status(page);
   expect(resumed.serving?.version).toBe('2');
   expect(resumed.trial).toMatchObject({ version: '2', baseline: '1', served: 80, startedAt: before!.startedAt, n: 80 });
-  expect((await events(page)).some((e) => e.type === 'promoted')).toBe(false);
+  expect(await runtimeEvents(page, { type: 'promoted' })).toEqual([]);
 
   // 40 more requests reach the 120 the policy asks for: promoted, without starting over.
   await serveRequests(page, 40, '2');
-  await expect.poll(async () => (await events(page)).find((e) => e.type === 'promoted')?.event).toMatchObject({ version: '2', served: 120 });
+  expect((await waitForRuntimeEvent(page, 'promoted')).event).toMatchObject({ version: '2', served: 120 });
   expect((await status(page)).rollout).toMatchObject({ phase: 'steady', promoted: ['2'], decisions: [{ kind: 'promoted', version: '2' }] });
 
   await page.evaluate(() => window.harness.rt.dispose());
@@ -88,25 +88,21 @@ test('a stage that requires healthy runs opens once this device has seen them in
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.1', rollout: 0, extraArgs: ['--shadow', '1'] });
   const staged = await registry.cli('rollout', '--name', 'mlp', '--stage', '100/20runs');
   expect(staged.code, staged.stderr).toBe(0);
-  await page.evaluate(() => window.harness.rt.checkForUpdate());
+  await checkForUpdate(page);
   await expect.poll(async () => (await status(page)).shadow?.version).toBe('1.1');
 
   // One request at a time: each shadow run is counted before the next request.
-  const served: string[] = [];
   for (let i = 0; i < 19; i++) {
-    const r = await page.evaluate((x) => window.harness.rt.run(x), X);
-    expect(r.ok, JSON.stringify(r)).toBe(true);
-    if (r.ok) served.push(r.version);
+    expect(await runOnce(page)).toMatchObject({ ok: true, version: '1' });
     await expect.poll(async () => (await status(page)).shadow?.n).toBe(i + 1);
   }
-  expect(new Set(served)).toEqual(new Set(['1']));
   expect((await status(page)).rollout.healthyRuns).toEqual({ '1.1': 19 });
-  expect((await events(page)).some((e) => e.type === 'switch' && (e.event as { to: string }).to === '1.1')).toBe(false);
+  expect(await runtimeEvents(page, { type: 'switch' })).toEqual([]);
 
   // The 20th agreeing run opens the stage: the device adopts 1.1, on trial against 1.
-  expect(await page.evaluate((x) => window.harness.rt.run(x), X)).toMatchObject({ ok: true, version: '1' });
-  await expect.poll(async () => (await status(page)).serving?.version).toBe('1.1');
+  expect(await runOnce(page)).toMatchObject({ ok: true, version: '1' });
+  await waitForVersion(page, '1.1');
   expect((await status(page)).trial).toMatchObject({ version: '1.1', baseline: '1' });
-  expect(await page.evaluate((x) => window.harness.rt.run(x), X)).toMatchObject({ ok: true, version: '1.1' });
+  expect(await runOnce(page)).toMatchObject({ ok: true, version: '1.1' });
   await page.evaluate(() => window.harness.rt.dispose());
 });

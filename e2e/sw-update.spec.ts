@@ -6,6 +6,7 @@ import { test, expect } from '../src/testing/playwright.js';
 import { largeModel, mlpReference } from '../src/testing/models.js';
 import { check, connect, events, openHarness, runStored, status, waitForEvent } from './sw-helpers.js';
 import { model } from './paths.js';
+import { expectOk } from './runtime-helpers.js';
 
 const X = [0.5, -1, 2, 0.25];
 const expectOutput = (actual: number[], variant: number) =>
@@ -19,9 +20,9 @@ test('first online visit installs v1; an offline reload still serves the app, th
   expect(result.ok && result.value.ready, JSON.stringify(result)).toEqual(['1.0.0']);
   await waitForEvent(page, (e) => e.type === 'version-ready' && e.version === '1.0.0' && e.active, 'v1 ready and active');
   expect((await status(page)).active).toBe('1.0.0');
-  const online = await runStored(page, X, 1);
-  expect(online.ok && online.value.version).toBe('1.0.0');
-  if (online.ok) expectOutput(online.value.output, 1);
+  const online = expectOk(await runStored(page, X, 1), 'running v1 online').value;
+  expect(online.version).toBe('1.0.0');
+  expectOutput(online.output, 1);
 
   // Offline: the shell and the wasm come from the precache, the model from IndexedDB.
   const seen = registry.requests().length;
@@ -29,9 +30,9 @@ test('first online visit installs v1; an offline reload still serves the app, th
   await page.reload();
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
   await connect(page, registry);
-  const offline = await runStored(page, X, 1);
-  expect(offline.ok, JSON.stringify(offline)).toBe(true);
-  if (offline.ok) expectOutput(offline.value.output, 1);
+  const offline = expectOk(await runStored(page, X, 1), 'running v1 offline').value;
+  expect(offline.version).toBe('1.0.0');
+  expectOutput(offline.output, 1);
   expect(registry.requests().length).toBe(seen);
   // An update check while offline fails with a typed error and changes nothing.
   const failed = await check(page);
@@ -81,15 +82,36 @@ test('two tabs open at once download the model once', async ({ context, registry
   for (const page of [a, b]) await waitForEvent(page, (e) => e.type === 'version-ready', 'version-ready in every tab');
 });
 
-test('the service worker serves a ready model from storage at its model route', async ({ page, registry }) => {
+test('the model route serves the bytes of the active and of a named ready version; a quarantined or unknown one is a typed 404', async ({ page, registry }) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.0.0' });
   await openHarness(page, registry);
   await connect(page, registry);
-  expect((await check(page)).ok).toBe(true);
+  expect(expectOk(await check(page)).value.ready).toEqual(['1.0.0']);
+  await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2.0.0' });
+  expect(expectOk(await check(page)).value.ready.sort()).toEqual(['1.0.0', '2.0.0']);
+  const [v1, v2] = [await registry.release('1.0.0', 'mlp'), await registry.release('2.0.0', 'mlp')];
+  const route = async (version?: string) => expectOk(await page.evaluate(([m, v]) => window.harness.sw.fetchModel(m, v ?? undefined), ['mlp', version ?? null] as const), `GET __baton-model/mlp/${version ?? 'active'}`).value;
   const before = registry.requests().length;
-  const served = await page.evaluate(() => window.harness.sw.fetchModel('mlp'));
-  expect(served.ok && served.value).toMatchObject({ status: 200, version: '1.0.0' });
-  const missing = await page.evaluate(() => window.harness.sw.fetchModel('mlp', '9.9.9'));
-  expect(missing.ok && missing.value.status).toBe(404);
-  expect(registry.requests().length).toBe(before); // no network round trip
+
+  // The bytes are the release's, whole: their SHA-256 is the one the signed manifest names.
+  expect(await route()).toMatchObject({ status: 200, version: '1.0.0', contentType: 'application/octet-stream', size: v1.size, sha256: v1.sha256 });
+  expect(await route('active')).toMatchObject({ status: 200, version: '1.0.0', sha256: v1.sha256 });
+  expect(await route('2.0.0')).toMatchObject({ status: 200, version: '2.0.0', contentType: 'application/octet-stream', size: v2.size, sha256: v2.sha256 });
+  expect(v2.sha256).not.toBe(v1.sha256);
+
+  // Not ready here, for either reason: 404 with the error's wire form.
+  expect(await route('9.9.9')).toMatchObject({
+    status: 404,
+    contentType: 'application/json',
+    json: { name: 'BatonError', code: 'version-unavailable', details: { model: 'mlp', version: '9.9.9' } },
+  });
+  expectOk(await page.evaluate(() => window.harness.sw.quarantine('mlp', '2.0.0')), 'quarantining 2.0.0');
+  expect(await route('2.0.0')).toMatchObject({
+    status: 404,
+    contentType: 'application/json',
+    json: { name: 'BatonError', code: 'version-unavailable', details: { model: 'mlp', version: '2.0.0', state: 'quarantined' } },
+  });
+  expect(await route()).toMatchObject({ status: 200, version: '1.0.0', sha256: v1.sha256 });
+  // Served from storage by the service worker: no request reached the network.
+  expect(registry.requests().length).toBe(before);
 });

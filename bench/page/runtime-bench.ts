@@ -1,11 +1,12 @@
 /**
- * Baton's runtime as an app uses it, driven by the bench: create, run, a continuous load,
- * events with the page's timestamps, pins (for the 50 swaps) and the memory of the renderer and
+ * Baton's runtime as an app uses it, driven by the bench: create, run, a continuous load (the
+ * one load generator the kit, the e2e harness and the demo share: src/testing/expose-load.ts), events
+ * on the load's clock (`pageNow`), pins (for the 50 swaps) and the memory of the renderer and
  * its workers.
  */
 import { BatonError, createRuntime, type Feeds, type PublicKeyJson, type Runtime, type RuntimeEvents } from '../../src/index.js';
 import { feedsFor, warmupFor, type ModelKind } from './feeds.js';
-import { errorCode, startLoad, type Load, type LoadRecord } from './load.js';
+import { errorCode, pageNow, startLoad, type Load, type LoadRecord } from '../../src/testing/expose-load.js';
 
 export interface CreateOptions {
   readonly kind: ModelKind;
@@ -59,7 +60,7 @@ export const runtimeBench = {
         rt.on(type, (event) => {
           if (type === 'progress' && events.at(-1)?.type === 'progress') return;
           const detail = type === 'rollback' ? JSON.stringify({ reason: (event as RuntimeEvents['rollback']).reason, figures: (event as RuntimeEvents['rollback']).figures }) : undefined;
-          events.push({ type, at: performance.now(), ...(versionOf(event) === undefined ? {} : { version: versionOf(event) }), ...(detail ? { detail } : {}) });
+          events.push({ type, at: pageNow(), ...(versionOf(event) === undefined ? {} : { version: versionOf(event) }), ...(detail ? { detail } : {}) });
         });
       }
       return { ok: true };
@@ -76,20 +77,21 @@ export const runtimeBench = {
   },
   /** One request with the caller's feeds; rejects as `rt.run` does. */
   runOrThrow: (feeds: Feeds) => live().run(feeds),
+  /** One request every `intervalMs`, whatever is in flight (open loop), until {@link stopLoad}. */
   startLoad(intervalMs: number): void {
     const runtime = live();
-    load = startLoad(() => runtime.run(feedsFor(kind)), intervalMs);
+    load = startLoad(() => runtime.run(feedsFor(kind)), { mode: 'open', intervalMs });
   },
-  loadCompleted: () => load?.completed() ?? 0,
+  loadCompleted: () => load?.completed ?? 0,
   stopLoad(): Promise<LoadRecord[]> {
     if (!load) throw new Error('bench: no load running');
     const stopping = load.stop();
     load = undefined;
     return stopping;
   },
-  /** Starts an update check without waiting for it; returns the page time it started. */
+  /** Starts an update check without waiting for it; returns when it started (`pageNow`). */
   startCheck(): number {
-    const at = performance.now();
+    const at = pageNow();
     check = live().checkForUpdate();
     return at;
   },

@@ -8,7 +8,7 @@ import type { PublicKeyJson } from '../../src/index.js';
 import type { RuntimeInfo } from '../../src/update/config.js';
 import { createPageUpdateClient } from '../../src/update/page-client.js';
 import { connectServiceWorker, type UpdateClient } from '../../src/update/sw-client.js';
-import { errorCode } from './load.js';
+import { errorCode } from '../../src/testing/expose-load.js';
 
 export interface CheckTiming {
   readonly ms: number;

@@ -13,7 +13,7 @@
 import type { Page } from '@playwright/test';
 import { openPage, uniqueName, type BenchEnv } from '../env.js';
 import type { ModelKind } from '../page/feeds.js';
-import type { LoadRecord } from '../page/load.js';
+import type { LoadRecord } from '../../src/testing/expose-load.js';
 import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
 import { percentile } from '../stats.js';
 import { waitUntil } from '../wait.js';
@@ -39,17 +39,17 @@ export interface SwapRecordsAnalysis {
 
 /** The figures of one load's records, given when the check started and when v1 was released. */
 export function analyseSwap(records: readonly LoadRecord[], checkAt: number, releasedAt: number, switchAt: number): SwapRecordsAnalysis {
-  const ms = (rs: readonly LoadRecord[]) => rs.map((r) => r.end - r.start);
-  const steady = ms(records.slice(TIER_UP).filter((r) => r.start < checkAt || r.start > releasedAt));
-  const window = ms(records.filter((r) => r.start >= checkAt && r.start <= releasedAt));
+  const ms = (rs: readonly LoadRecord[]) => rs.map((r) => r.ms);
+  const steady = ms(records.slice(TIER_UP).filter((r) => r.at < checkAt || r.at > releasedAt));
+  const window = ms(records.filter((r) => r.at >= checkAt && r.at <= releasedAt));
   const steadyP99Ms = percentile(steady, 0.99);
   const swapP99Ms = percentile(window, 0.99);
   const firstV2 = records.findIndex((r) => r.version === '2');
-  const spanS = (records.at(-1)!.start - records[0]!.start) / 1000;
+  const spanS = (records.at(-1)!.at - records[0]!.at) / 1000;
   return {
-    failed: records.filter((r) => r.code !== undefined).length,
+    failed: records.filter((r) => !r.ok).length,
     stalled: window.filter((d) => d > 2 * steadyP99Ms).length,
-    stalledBeforeSwitch: records.filter((r) => r.start >= checkAt && r.start < switchAt && r.end - r.start > 2 * steadyP99Ms).length,
+    stalledBeforeSwitch: records.filter((r) => r.at >= checkAt && r.at < switchAt && r.ms > 2 * steadyP99Ms).length,
     steadyP50Ms: percentile(steady, 0.5),
     steadyP99Ms,
     swapP99Ms,

@@ -83,6 +83,9 @@ const sw = {
   check: (model: string) => outcome(async () => JSON.parse(JSON.stringify(await client!.check(model))) as CheckResult),
   status: (model: string) => outcome(async () => JSON.parse(JSON.stringify(await client!.status(model))) as ModelStatus),
   activate: (model: string, version: string) => outcome(async () => JSON.parse(JSON.stringify(await client!.activate(model, version))) as ModelStatus),
+  /** Quarantines a version, as the runtime does after a rollback (reason: `unhealthy`). */
+  quarantine: (model: string, version: string) =>
+    outcome(async () => JSON.parse(JSON.stringify(await client!.quarantine(model, version, new BatonError('unhealthy', `quarantined by the test`)))) as ModelStatus),
   events: () => events.slice(),
   /** Loads a stored version (default: the active one) from IndexedDB and runs it: no network involved. */
   runStored: (model: string, input: number[], batch: number, version?: string) =>
@@ -90,11 +93,23 @@ const sw = {
       const stored = await client!.readModel(model, version);
       return { version: stored.version, output: await runBytes(stored.bytes, input, batch) };
     }),
-  /** Fetches a model through the service worker's model route. */
+  /**
+   * Fetches a model through the service worker's model route (`<scope>__baton-model/<name>/<version|active>`):
+   * what came back, its SHA-256, and the parsed body when it is JSON (an error's wire form).
+   */
   fetchModel: (model: string, version = 'active') =>
     outcome(async () => {
-      const res = await fetch(`./__baton-model/${model}/${version}`);
-      return { status: res.status, version: res.headers.get('X-Baton-Version'), size: (await res.arrayBuffer()).byteLength };
+      const res = await fetch(`./__baton-model/${encodeURIComponent(model)}/${encodeURIComponent(version)}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const contentType = res.headers.get('Content-Type');
+      return {
+        status: res.status,
+        version: res.headers.get('X-Baton-Version'),
+        contentType,
+        size: bytes.byteLength,
+        sha256: await sha256Hex(bytes),
+        json: contentType?.startsWith('application/json') ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : undefined,
+      };
     }),
 };
 

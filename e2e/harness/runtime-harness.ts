@@ -1,22 +1,28 @@
 /**
- * The runtime as an app uses it, plus a load generator that issues requests at a fixed rate and
- * records what each one saw (start, end, version, error code), for the zero-downtime tests.
+ * The runtime as an app uses it, exposed to the kit's page helpers (`exposeRuntimeForTests`):
+ * the specs read its status, events and metrics, check for updates and run the recorded load
+ * through `baton-ml/testing` as an app's own tests would. What is left here is what only
+ * Baton's suite needs: requests on chosen inputs, bursts, pins, fault hooks, memory.
  */
 import { BatonError, createRuntime, otlpExporter, type Feeds, type Runtime, type RuntimeConfig } from '../../src/index.js';
-import { runtimeTestHooks } from '../../src/testing/expose.js';
+import { exposeRuntimeForTests, runtimeTestHooks } from '../../src/testing/expose.js';
+import { pageNow } from '../../src/testing/expose-load.js';
 import type { Release } from '../../src/types.js';
 
-interface RequestRecord {
-  readonly i: number;
-  readonly start: number;
-  readonly end: number;
-  readonly version?: string;
-  readonly code?: string;
-}
-
 let rt: Runtime | undefined;
-const events: { type: string; at: number; event: unknown }[] = [];
-let load: { stop: () => Promise<RequestRecord[]>; completed: () => number } | undefined;
+
+/** What the kit's requests (its `runOnce` and recorded load) send: Silero's frame, or the MLP's `x`. */
+export interface KitInput {
+  /** Send Silero VAD v5/v6 frames instead of MLP inputs. */
+  readonly silero?: boolean;
+  /** The MLP input (default [0.5, -1, 2, 0.25]). */
+  readonly x?: readonly number[];
+  /**
+   * That share of requests (request i when i·7 mod 10 is below badShare·10) gets x0 = 99, an
+   * input the failing-run model rejects and a good MLP accepts.
+   */
+  readonly badShare?: number;
+}
 
 /** Silero VAD needs a valid sample rate to warm up; zeros would be refused by the model. */
 function sileroWarmup(release: Release): Feeds | undefined {
@@ -33,9 +39,9 @@ function sileroWarmup(release: Release): Feeds | undefined {
   return names.includes('sr') ? sileroFeeds() : undefined;
 }
 
-function sileroFeeds(): Feeds {
+function sileroFeeds(samples: number[] = Array<number>(512).fill(0)): Feeds {
   return {
-    input: { type: 'float32', data: new Float32Array(512), dims: [1, 512] },
+    input: { type: 'float32', data: Float32Array.from(samples), dims: [1, samples.length] },
     state: { type: 'float32', data: new Float32Array(2 * 128), dims: [2, 1, 128] },
     sr: { type: 'int64', data: BigInt64Array.from([16000n]), dims: [] },
   };
@@ -47,19 +53,26 @@ function mlpFeeds(x: number[], batch: number): Feeds {
 
 const wire = (e: unknown) => (e instanceof BatonError ? e.toWire() : { name: (e as Error)?.name, message: (e as Error)?.message ?? String(e) });
 
+/** The feeds of the kit's request `i`. */
+function kitFeeds({ silero = false, x = [0.5, -1, 2, 0.25], badShare = 0 }: KitInput): (i: number) => Feeds {
+  if (silero) return () => sileroFeeds();
+  return (i) => mlpFeeds((i * 7) % 10 < badShare * 10 ? [99, ...x.slice(1)] : [...x], 1);
+}
+
 export const runtimeHarness = {
-  /** `failWarmupOf`: give that version a warm-up input that makes it fail (x0 = 99 for the failing-run model). */
-  /** `telemetryEndpoint`: export to that collector with Baton's OTLP exporter (exporters are not serialisable). */
-  async create(config: Omit<RuntimeConfig, 'warmup' | 'telemetry'> & { silero?: boolean; failWarmupOf?: string; telemetryEndpoint?: string; telemetryIntervalMs?: number }) {
+  /**
+   * `failWarmupOf`: give that version a warm-up input that makes it fail (x0 = 99 for the
+   * failing-run model). `telemetryEndpoint`: export to that collector with Baton's OTLP exporter
+   * (exporters are not serialisable). `kit`: what the kit's requests send.
+   */
+  async create(config: Omit<RuntimeConfig, 'warmup' | 'telemetry'> & { silero?: boolean; failWarmupOf?: string; telemetryEndpoint?: string; telemetryIntervalMs?: number; kit?: KitInput }) {
     try {
-      const { silero, failWarmupOf, telemetryEndpoint, telemetryIntervalMs, ...rest } = config;
+      const { silero, failWarmupOf, telemetryEndpoint, telemetryIntervalMs, kit, ...rest } = config;
       const warmup = (release: Release) =>
         silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined;
       const telemetry = telemetryEndpoint === undefined ? undefined : { exporters: [otlpExporter({ endpoint: telemetryEndpoint })], ...(telemetryIntervalMs === undefined ? {} : { intervalMs: telemetryIntervalMs }) };
       rt = await createRuntime({ ...rest, warmup, ...(telemetry ? { telemetry } : {}) });
-      for (const type of ['progress', 'manifest-accepted', 'version-ready', 'warmed', 'switch', 'released', 'rollback', 'promoted', 'quarantined', 'load-failed', 'update-failed', 'worker-restarted', 'drift', 'error', 'service-worker-unavailable', 'manifest-stale'] as const) {
-        rt.on(type, (event) => events.push({ type, at: performance.now(), event: JSON.parse(JSON.stringify(event, (_k, v: unknown) => (v instanceof BatonError ? v.toWire() : v))) }));
-      }
+      exposeRuntimeForTests(rt, { input: kitFeeds({ silero, ...kit }) });
       return { ok: true as const, status: JSON.parse(JSON.stringify(rt.status())) as ReturnType<Runtime['status']> };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
@@ -68,7 +81,7 @@ export const runtimeHarness = {
   async run(x: number[], batch = 1) {
     try {
       const r = await rt!.run(mlpFeeds(x, batch));
-      return { ok: true as const, version: r.version, ep: r.ep, arm: r.arm, output: Array.from(r.outputs['y']!.data as Float32Array) };
+      return { ok: true as const, version: r.version, ep: r.ep, arm: r.arm, output: Array.from(r.outputs['y']!.data as Float32Array), ...(r.fallback ? { fallback: { from: r.fallback.from, code: r.fallback.error.code } } : {}) };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
     }
@@ -94,71 +107,32 @@ export const runtimeHarness = {
     const settled = await Promise.allSettled(xs.map((x) => rt!.run(mlpFeeds(x, 1))));
     return settled.map((r) => (r.status === 'fulfilled' ? { ok: true as const, version: r.value.version } : { ok: false as const, error: wire(r.reason) }));
   },
-  async runSilero() {
+  /** One Silero VAD request on `samples` (default: 512 zeros) from a zero state; its speech probability and next state. */
+  async runSilero(samples?: number[]) {
     try {
-      const r = await rt!.run(sileroFeeds());
-      return { ok: true as const, version: r.version, ep: r.ep, output: Array.from(r.outputs['output']!.data as Float32Array) };
+      const r = await rt!.run(sileroFeeds(samples));
+      return { ok: true as const, version: r.version, ep: r.ep, output: Array.from(r.outputs['output']!.data as Float32Array), stateN: Array.from(r.outputs['stateN']!.data as Float32Array) };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
     }
   },
-  /**
-   * Starts issuing one request every `intervalMs` (never waiting for the previous one). With
-   * `badShare`, that share of requests (every n with n·7 mod 10 below badShare·10) gets x0 = 99,
-   * an input the failing-run model rejects and a good MLP accepts.
-   */
-  startLoad(x: number[], intervalMs: number, model: 'mlp' | 'silero' = 'mlp', badShare = 0) {
-    const records: RequestRecord[] = [];
-    const inflight = new Set<Promise<void>>();
-    let i = 0;
-    const fire = () => {
-      const n = i++;
-      const start = performance.now();
-      const input = (n * 7) % 10 < badShare * 10 ? [99, ...x.slice(1)] : x;
-      const p = rt!
-        .run(model === 'mlp' ? mlpFeeds(input, 1) : sileroFeeds())
-        .then(
-          (r) => void records.push({ i: n, start, end: performance.now(), version: r.version }),
-          (e: unknown) => void records.push({ i: n, start, end: performance.now(), code: e instanceof BatonError ? e.code : String(e) }),
-        )
-        .finally(() => inflight.delete(p));
-      inflight.add(p);
-    };
-    const timer = setInterval(fire, intervalMs);
-    load = {
-      completed: () => records.length,
-      async stop() {
-        clearInterval(timer);
-        await Promise.all(inflight);
-        return records.sort((a, b) => a.i - b.i);
-      },
-    };
-  },
-  stopLoad: () => load!.stop(),
-  loadCompleted: () => load?.completed() ?? 0,
-  status: () => JSON.parse(JSON.stringify(rt!.status())) as ReturnType<Runtime['status']>,
-  metrics: () => JSON.parse(JSON.stringify(rt!.metrics())) as ReturnType<Runtime['metrics']>,
   log: (afterSeq?: number) => rt!.log(afterSeq),
   flushTelemetry: () => rt!.flushTelemetry(),
-  async checkForUpdate() {
-    try {
-      // JSON: a BatonError becomes its wire form (code included), which Playwright can carry.
-      return { ok: true as const, value: JSON.parse(JSON.stringify(await rt!.checkForUpdate())) as Awaited<ReturnType<Runtime['checkForUpdate']>> };
-    } catch (e) {
-      return { ok: false as const, error: wire(e) };
-    }
-  },
   pin: (v: string) => rt!.pin(v).then(() => true, (e: unknown) => wire(e)),
   unpin: () => rt!.unpin(),
   crashWorker: () => runtimeTestHooks(rt!).crashWorker(),
   loseGpuDevice: () => runtimeTestHooks(rt!).loseGpuDevice(),
-  /** Arms a hang in the serving worker (its next run never returns); resolves with the page time it was armed. */
-  hang: () => runtimeTestHooks(rt!).hangWorker().then(() => performance.now()),
-  events: () => events.slice(),
+  /** Arms a hang in the serving worker (its next run never returns); resolves with when it was armed (the kit's clock, `pageNow`). */
+  hang: () => runtimeTestHooks(rt!).hangWorker().then(() => pageNow()),
   dispose: () => rt?.dispose(),
-  /** Renderer + workers memory, where the browser can measure it (needs cross-origin isolation). */
-  async memory(): Promise<number | undefined> {
+  /**
+   * Renderer + workers memory as the browser measures it. Needs cross-origin isolation, which
+   * the kit's server gives by default: without it this rejects, saying so.
+   * https://developer.mozilla.org/docs/Web/API/Performance/measureUserAgentSpecificMemory
+   */
+  async memory(): Promise<number> {
     const measure = (performance as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
-    return measure ? (await measure.call(performance)).bytes : undefined;
+    if (!measure) throw new Error(`performance.measureUserAgentSpecificMemory is not available (crossOriginIsolated: ${self.crossOriginIsolated})`);
+    return (await measure.call(performance)).bytes;
   },
 };

@@ -1,16 +1,7 @@
 /** The update claims hold on records that bear them out and fail, saying why, on records that do not. */
 import { describe, expect, it } from 'vitest';
 import { expect as pwExpect } from './matchers.js';
-import {
-  assertNoFailedRequests,
-  assertRolledBackWithin,
-  assertSwitchedOnce,
-  checkNoFailedRequests,
-  checkRolledBackWithin,
-  checkSwitchedOnce,
-  ClaimError,
-  type RequestOutcome,
-} from './assertions.js';
+import { checkNoFailedRequests, checkRolledBackWithin, checkSwitchedOnce, type RequestOutcome } from './assertions.js';
 
 /** Records from a compact script: '1' served by v1, '2' by v2, 'x' failed (code run-failed), 10 ms apart. */
 function records(script: string, start = 1_000): RequestOutcome[] {
@@ -126,14 +117,20 @@ describe('checkRolledBackWithin', () => {
   });
 });
 
-describe('assert*', () => {
-  it('return the verdict when the claim holds and throw a ClaimError with its message when not', () => {
-    expect(assertNoFailedRequests(records('1122')).pass).toBe(true);
-    expect(() => assertNoFailedRequests(records('1x22'))).toThrow(new ClaimError('1 of 4 requests failed: #1 run-failed'));
-    expect(assertSwitchedOnce(records('1122'), '1', '2').pass).toBe(true);
-    expect(() => assertSwitchedOnce(records('1212'), '1', '2')).toThrow(ClaimError);
-    expect(assertRolledBackWithin(records('1221'), 2, { from: '2', to: '1' }).onBadVersion).toBe(2);
-    expect(() => assertRolledBackWithin(records('1222'), 2, { from: '2', to: '1' })).toThrow(/no rollback/);
+describe('records with a fallback (the version on trial failed, the kept one answered)', () => {
+  /** '1' and '2' served, 'f' failed by 2 and answered by 1. */
+  const withFallback = (script: string): RequestOutcome[] =>
+    script.split('').map((c, i) => (c === 'f' ? { i, at: 1_000 + i * 10, ok: true, version: '1', fallback: { from: '2', code: 'run-failed' } } : { i, at: 1_000 + i * 10, ok: true, version: c }));
+
+  it('are no failed requests, and count as the trial version’s for the switch', () => {
+    expect(checkNoFailedRequests(withFallback('11f2f22')).pass).toBe(true);
+    expect(checkSwitchedOnce(withFallback('112f2f22'), '1', '2')).toMatchObject({ pass: true, message: 'served 1 then 2, switching once at #2' });
+  });
+
+  it('count on the bad version in a rollback, and say so', () => {
+    const verdict = checkRolledBackWithin(withFallback('112f2f2111'), 5, { from: '2', to: '1' });
+    expect(verdict).toMatchObject({ pass: true, onBadVersion: 5, message: 'rolled back from 2 to 1 after 5 requests (0 failed, 2 answered by the kept version) from #2 to #6 (limit 5)' });
+    expect(checkRolledBackWithin(withFallback('112f2f2111'), 4, { from: '2', to: '1' }).pass).toBe(false);
   });
 });
 

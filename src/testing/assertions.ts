@@ -2,15 +2,22 @@
  * The claims an update test makes, as pure functions over what each inference request saw:
  * "no request failed during the update", "the served version changed from A to B exactly once",
  * "the device rolled back within N requests". Each `check*` returns a verdict with a message that
- * says what happened; each `assert*` throws it; matchers.ts turns them into `expect` matchers.
+ * says what happened. They are the kit's implementation, not its API: a user meets them as the
+ * `expect` matchers of matchers.ts (see there why that is the one form offered).
  *
  * Records are ordered by `at` (ties keep their given order). A failed request carries no version:
- * the runtime does not say which version failed, so claims place it by its position.
+ * the runtime does not say which version failed, so claims place it by its position. A request
+ * the version on trial failed and the version it replaced answered (`fallback`) counts as the
+ * trial version's: that is where the device sent it, and what the switch and rollback claims are
+ * about; it is no failed request (the app got its answer).
  */
-import type { RunRecord } from './expose.js';
+import type { LoadRecord } from './expose-load.js';
 
-/** The part of a {@link RunRecord} the claims read: any request log with these fields works. */
-export type RequestOutcome = Pick<RunRecord, 'at' | 'ok'> & Partial<Pick<RunRecord, 'version' | 'code' | 'i'>>;
+/** The part of a {@link LoadRecord} the claims read: any request log with these fields works. */
+export type RequestOutcome = Pick<LoadRecord, 'at' | 'ok'> & Partial<Pick<LoadRecord, 'version' | 'code' | 'i' | 'fallback'>>;
+
+/** The version that handled a successful request: the trial version a fallback answered for, or the one that answered. */
+const handledBy = (r: RequestOutcome): string | undefined => (r.ok ? (r.fallback?.from ?? r.version) : undefined);
 
 /** A claim's verdict; `message` describes what the records show, true or not. */
 export interface Verdict {
@@ -26,12 +33,7 @@ export interface RollbackVerdict extends Verdict {
   readonly rolledBackAt?: number;
 }
 
-/** Thrown by the `assert*` functions. */
-export class ClaimError extends Error {
-  override readonly name = 'ClaimError';
-}
-
-export interface Window {
+export interface TimeWindow {
   /** Only requests with `at >= from`. */
   readonly from?: number;
   /** Only requests with `at <= to`. */
@@ -65,7 +67,7 @@ const label = (r: RequestOutcome, index: number) => `#${r.i ?? index}`;
  * @example
  * checkNoFailedRequests(records, { from: publishedAt }); // → { pass: true, message: 'none of 214 requests failed' }
  */
-export function checkNoFailedRequests(records: readonly RequestOutcome[], window: Window = {}): Verdict {
+export function checkNoFailedRequests(records: readonly RequestOutcome[], window: TimeWindow = {}): Verdict {
   const inWindow = ordered(records).filter((r) => (window.from === undefined || r.at >= window.from) && (window.to === undefined || r.at <= window.to));
   if (inWindow.length === 0) return { pass: false, message: `no request in the window (${records.length} records in all): nothing shows the update was served without failures` };
   const failed = inWindow.map((r, i) => ({ r, i })).filter(({ r }) => !r.ok);
@@ -79,10 +81,11 @@ export function checkNoFailedRequests(records: readonly RequestOutcome[], window
 function servedRuns(records: readonly RequestOutcome[]): { version: string; first: number; count: number }[] {
   const runs: { version: string; first: number; count: number }[] = [];
   records.forEach((r, index) => {
-    if (!r.ok || r.version === undefined) return;
+    const version = handledBy(r);
+    if (version === undefined) return;
     const last = runs.at(-1);
-    if (last?.version === r.version) last.count++;
-    else runs.push({ version: r.version, first: index, count: 1 });
+    if (last?.version === version) last.count++;
+    else runs.push({ version, first: index, count: 1 });
   });
   return runs;
 }
@@ -120,31 +123,20 @@ export function checkRolledBackWithin(records: readonly RequestOutcome[], maxReq
   const { from: bad, to: good } = versions;
   if (bad === good) throw new TypeError(`from and to must differ, both are ${bad}`);
   const sorted = ordered(records);
-  const firstBad = sorted.findIndex((r) => r.ok && r.version === bad);
+  const firstBad = sorted.findIndex((r) => handledBy(r) === bad);
   if (firstBad === -1) return { pass: false, message: `${bad} never served a request (${sorted.length} records): there was nothing to roll back` };
-  const lastBad = lastIndex(sorted, (r) => r.ok && r.version === bad);
-  const back = sorted.findIndex((r, i) => i > lastBad && r.ok && r.version !== undefined);
+  const lastBad = lastIndex(sorted, (r) => handledBy(r) === bad);
+  const back = sorted.findIndex((r, i) => i > lastBad && handledBy(r) !== undefined);
   if (back === -1) return { pass: false, message: `still on ${bad} at the last served request (${label(sorted[lastBad]!, lastBad)}): no rollback to ${good}` };
   const backTo = sorted[back]!;
-  if (backTo.version !== good) return { pass: false, message: `left ${bad} for ${backTo.version} at ${label(backTo, back)}, not for ${good}` };
-  const before = lastIndex(sorted.slice(0, firstBad), (r) => r.ok && r.version !== undefined);
+  if (handledBy(backTo) !== good) return { pass: false, message: `left ${bad} for ${handledBy(backTo)} at ${label(backTo, back)}, not for ${good}` };
+  const before = lastIndex(sorted.slice(0, firstBad), (r) => handledBy(r) !== undefined);
   const onBadVersion = back - (before + 1);
-  const failed = sorted.slice(before + 1, back).filter((r) => !r.ok).length;
-  const figures = `${onBadVersion} requests (${failed} failed) from ${label(sorted[before + 1]!, before + 1)} to ${label(sorted[back - 1]!, back - 1)}`;
+  const inBad = sorted.slice(before + 1, back);
+  const failed = inBad.filter((r) => !r.ok).length;
+  const answered = inBad.filter((r) => r.ok && r.fallback !== undefined).length;
+  const figures = `${onBadVersion} requests (${failed} failed${answered > 0 ? `, ${answered} answered by the kept version` : ''}) from ${label(sorted[before + 1]!, before + 1)} to ${label(sorted[back - 1]!, back - 1)}`;
   const common = { onBadVersion, rolledBackAt: backTo.at };
   if (onBadVersion > maxRequests) return { ...common, pass: false, message: `rolled back from ${bad} to ${good} only after ${figures}; the limit is ${maxRequests}` };
   return { ...common, pass: true, message: `rolled back from ${bad} to ${good} after ${figures} (limit ${maxRequests})` };
 }
-
-function enforce<V extends Verdict>(verdict: V): V {
-  if (!verdict.pass) throw new ClaimError(verdict.message);
-  return verdict;
-}
-
-/** {@link checkNoFailedRequests}, throwing a {@link ClaimError} when it does not hold. */
-export const assertNoFailedRequests = (records: readonly RequestOutcome[], window?: Window): Verdict => enforce(checkNoFailedRequests(records, window));
-/** {@link checkSwitchedOnce}, throwing a {@link ClaimError} when it does not hold. */
-export const assertSwitchedOnce = (records: readonly RequestOutcome[], from: string, to: string): Verdict => enforce(checkSwitchedOnce(records, from, to));
-/** {@link checkRolledBackWithin}, throwing a {@link ClaimError} when it does not hold; returns where it happened. */
-export const assertRolledBackWithin = (records: readonly RequestOutcome[], maxRequests: number, versions: { readonly from: string; readonly to: string }): RollbackVerdict =>
-  enforce(checkRolledBackWithin(records, maxRequests, versions));

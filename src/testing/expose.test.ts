@@ -6,7 +6,7 @@ import { createEmitter } from '../runtime/emitter.js';
 import { BATON_TEST_GLOBAL, exposeRuntimeForTests, type BatonTestHook } from './expose.js';
 
 /** A runtime that serves `serving.version`, fails while `failing` is set, and emits on demand. */
-function fakeRuntime(opts: { metrics?: () => unknown } = {}) {
+function fakeRuntime() {
   const emitter = createEmitter<RuntimeEvents>();
   const state = { version: '1', failing: false, runs: 0 };
   const rt = {
@@ -19,7 +19,7 @@ function fakeRuntime(opts: { metrics?: () => unknown } = {}) {
       return { version: state.version, ep: 'wasm', outputs: { y: { type: 'int64', dims: [1, 2], data: BigInt64Array.of(3n, 4n) } } };
     },
     checkForUpdate: () => Promise.reject(new BatonError('network-error', 'offline')),
-    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    metrics: () => ({ model: 'mlp', versions: [{ version: state.version, requests: BigInt(state.runs) }] }),
   };
   return { rt: rt as unknown as Runtime, emitter, state };
 }
@@ -37,7 +37,7 @@ describe('exposeRuntimeForTests', () => {
     const hook = exposeRuntimeForTests(rt, { input });
     expect(hooks()['mlp']).toBe(hook);
     expect(hook.status()).toEqual({ model: 'mlp', serving: { version: '1' }, lastError: { name: 'BatonError', code: 'timeout', message: 'slow' } });
-    expect(hook.metrics()).toBeUndefined();
+    expect(hook.metrics()).toEqual({ model: 'mlp', versions: [{ version: '1', requests: 0 }] });
 
     emitter.emit('switch', { from: '1', to: '2', ep: 'wasm', loadMs: 1, warmupMs: 1 });
     emitter.emit('update-failed', { version: '3', error: new BatonError('hash-mismatch', 'bad chunk') });
@@ -51,15 +51,11 @@ describe('exposeRuntimeForTests', () => {
     expect(one).toMatchObject({ i: 0, ok: true, version: '1', ep: 'wasm', outputs: { y: { type: 'int64', dims: [1, 2], data: [3, 4] } } });
   });
 
-  it('reads rt.metrics() when the runtime has it', () => {
-    const { rt } = fakeRuntime({ metrics: () => ({ requests: 3n, p95: 1.5 }) });
-    expect(exposeRuntimeForTests(rt).metrics()).toEqual({ requests: 3, p95: 1.5 });
-  });
-
   it('records a load until stopped, failures with their code', async () => {
     const { rt, state } = fakeRuntime();
     const hook = exposeRuntimeForTests(rt, { input });
     hook.startLoad({ intervalMs: 1 });
+    expect(hook.metrics()).toMatchObject({ versions: [{ requests: expect.any(Number) }] });
     expect(() => hook.startLoad()).toThrow(/already running/);
     await expect.poll(() => hook.loadRecords().length).toBeGreaterThanOrEqual(3);
     state.failing = true;
@@ -73,12 +69,24 @@ describe('exposeRuntimeForTests', () => {
     expect(records.map((r) => r.i)).toEqual(records.map((_, i) => i));
     expect(records.find((r) => !r.ok)).toEqual({ i: expect.any(Number), at: expect.any(Number), ms: expect.any(Number), ok: false, code: 'run-failed' });
     expect(records.every((r, i) => i === 0 || r.at >= records[i - 1]!.at)).toBe(true);
-    hook.startLoad(); // a new load may start once the last one stopped
-    await hook.stopLoad();
+    hook.startLoad({ mode: 'open', intervalMs: 1 }); // a new load may start once the last one stopped
+    await expect.poll(() => hook.loadRecords().length).toBeGreaterThanOrEqual(1);
+    expect((await hook.stopLoad())[0]).toMatchObject({ i: 0, ok: true, version: '2' });
   });
 
-  it('fails a request clearly when the app gave no input', async () => {
+  it('records every event type the runtime emits, on the load clock', () => {
+    const { rt, emitter } = fakeRuntime();
+    const hook = exposeRuntimeForTests(rt, { input });
+    const before = performance.timeOrigin + performance.now();
+    emitter.emit('warmed', { version: '2', ep: 'wasm', loadMs: 1, warmupMs: 1 });
+    emitter.emit('quarantined', { version: '2', code: 'unhealthy' });
+    expect(hook.events().map((e) => e.type)).toEqual(['warmed', 'quarantined']);
+    expect(hook.events()[0]!.at).toBeGreaterThanOrEqual(before);
+  });
+
+  it('fails a request or a load clearly when the app gave no input', async () => {
     const hook = exposeRuntimeForTests(fakeRuntime().rt);
     await expect(hook.run()).rejects.toThrow(/no input option/);
+    expect(() => hook.startLoad()).toThrow(/no input option/);
   });
 });

@@ -1,6 +1,11 @@
 /**
- * The claims of assertions.ts as Playwright `expect` matchers. `expect` from `baton-ml/testing`
- * already has them; `batonMatchers` is for a project that extends its own `expect`.
+ * The claims of assertions.ts as Playwright `expect` matchers: the one form the kit offers. In a
+ * Playwright test a matcher is what a user reaches for, and it already gives what the other
+ * forms would: a failure with the claim's own message, `.not`, `expect.soft`, and a line in the
+ * report. A verdict object (`check*`) or a thrower beside it would be the same claim three times
+ * over, three names to keep in step; the verdicts stay the matchers' pure implementation,
+ * unit-tested in assertions.test.ts. `expect` from `baton-ml/testing` already has the matchers;
+ * `batonMatchers` is for a project that extends its own `expect`.
  *
  * @example
  * const records = await stopLoad(page);
@@ -9,7 +14,7 @@
  * expect(records).toRollBackWithin(50, { from: '2', to: '1' });
  */
 import { expect as base, type ExpectMatcherState, type MatcherReturnType } from '@playwright/test';
-import { checkNoFailedRequests, checkRolledBackWithin, checkSwitchedOnce, type RequestOutcome, type Verdict, type Window } from './assertions.js';
+import { checkNoFailedRequests, checkRolledBackWithin, checkSwitchedOnce, type RequestOutcome, type TimeWindow, type Verdict } from './assertions.js';
 
 function result(state: ExpectMatcherState, name: string, args: string, verdict: Verdict): MatcherReturnType {
   const hint = state.utils.matcherHint(name, 'records', args, { isNot: state.isNot });
@@ -18,7 +23,7 @@ function result(state: ExpectMatcherState, name: string, args: string, verdict: 
 
 export const batonMatchers = {
   /** No request in `window` (default: all) failed, and there was at least one. */
-  toHaveNoFailedRequests(this: ExpectMatcherState, records: readonly RequestOutcome[], window?: Window): MatcherReturnType {
+  toHaveNoFailedRequests(this: ExpectMatcherState, records: readonly RequestOutcome[], window?: TimeWindow): MatcherReturnType {
     return result(this, 'toHaveNoFailedRequests', window ? JSON.stringify(window) : '', checkNoFailedRequests(records, window));
   },
   /** Successful requests were served by `from`, then by `to`, switching exactly once. */

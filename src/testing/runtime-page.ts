@@ -5,9 +5,10 @@
  * `expect` timeout) and says what it last saw when it gives up.
  */
 import { expect, type Page } from '@playwright/test';
-import type { RuntimeStatus } from '../runtime/api.js';
+import type { RuntimeEvents, RuntimeMetrics, RuntimeStatus } from '../runtime/api.js';
 import type { CheckResult } from '../update/messages.js';
-import { BATON_TEST_GLOBAL, type BatonTestHook, type PageOutcome, type RecordedEvent, type RunRecord, type RunResult, type RuntimeMetrics } from './expose.js';
+import { BATON_TEST_GLOBAL, type AsData, type BatonTestHook, type LoadSettings, type PageOutcome, type RecordedEvent, type RecordedEventOf, type RunResult } from './expose.js';
+import type { LoadRecord } from './expose-load.js';
 
 /** Which exposed runtime to use: the model's name; may be left out when the app exposed one. */
 export interface HookOptions {
@@ -71,22 +72,24 @@ async function waitUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean
 }
 
 /** Waits until the app has exposed its runtime (so `createRuntime` resolved). */
-export async function waitForRuntime(page: Page, opts: WaitOptions = {}): Promise<RuntimeStatus> {
+export async function waitForRuntime(page: Page, opts: WaitOptions = {}): Promise<AsData<RuntimeStatus>> {
   return waitUntil(() => callHook(page, opts, 'status'), () => true, `the app to expose its runtime${opts.model ? ` for ${opts.model}` : ''}`, opts.timeout);
 }
 
 /** `rt.status()` of the app's runtime, as plain data. */
-export function runtimeStatus(page: Page, opts: HookOptions = {}): Promise<RuntimeStatus> {
+export function runtimeStatus(page: Page, opts: HookOptions = {}): Promise<AsData<RuntimeStatus>> {
   return callHook(page, opts, 'status');
 }
 
-/** `rt.metrics()` as loosely typed data; `undefined` when this Baton's runtime has no `metrics()`. */
-export function runtimeMetrics(page: Page, opts: HookOptions = {}): Promise<RuntimeMetrics | undefined> {
+/** `rt.metrics()`, as plain data. */
+export function runtimeMetrics(page: Page, opts: HookOptions = {}): Promise<AsData<RuntimeMetrics>> {
   return callHook(page, opts, 'metrics');
 }
 
-/** The runtime events heard since the app exposed its runtime, optionally of one type only. */
-export async function runtimeEvents(page: Page, opts: HookOptions & { type?: RecordedEvent['type'] } = {}): Promise<RecordedEvent[]> {
+/** The runtime events heard since the app exposed its runtime, in order; with `type`, of that type only. */
+export async function runtimeEvents(page: Page, opts?: HookOptions): Promise<RecordedEvent[]>;
+export async function runtimeEvents<K extends keyof RuntimeEvents>(page: Page, opts: HookOptions & { type: K }): Promise<RecordedEventOf<K>[]>;
+export async function runtimeEvents(page: Page, opts: HookOptions & { type?: keyof RuntimeEvents } = {}): Promise<RecordedEvent[]> {
   const all = await callHook(page, opts, 'events');
   return opts.type === undefined ? all : all.filter((e) => e.type === opts.type);
 }
@@ -97,13 +100,13 @@ export async function runtimeEvents(page: Page, opts: HookOptions & { type?: Rec
  * @example
  * const rollback = await waitForRuntimeEvent(page, 'rollback', { where: (e) => e.from === '2' });
  */
-export async function waitForRuntimeEvent(
+export async function waitForRuntimeEvent<K extends keyof RuntimeEvents>(
   page: Page,
-  type: RecordedEvent['type'],
-  opts: WaitOptions & { where?: (event: Record<string, unknown>) => boolean } = {},
-): Promise<RecordedEvent> {
-  const find = (events: RecordedEvent[]) => events.find((e) => e.type === type && (opts.where === undefined || opts.where(e.event as Record<string, unknown>)));
-  const events = await waitUntil(() => runtimeEvents(page, opts), (es) => find(es) !== undefined, `a ${type} event`, opts.timeout);
+  type: K,
+  opts: WaitOptions & { where?: (event: RecordedEventOf<K>['event']) => boolean } = {},
+): Promise<RecordedEventOf<K>> {
+  const find = (events: RecordedEventOf<K>[]) => events.find((e) => opts.where === undefined || opts.where(e.event));
+  const events = await waitUntil(() => runtimeEvents(page, { ...opts, type }), (es) => find(es) !== undefined, `a ${type} event${opts.where ? ' matching the filter' : ''}`, opts.timeout);
   return find(events)!;
 }
 
@@ -111,15 +114,15 @@ export async function waitForRuntimeEvent(
  * Waits until `version` is `ready` on the device (downloaded and verified) or `serving` (the
  * default: it answers requests). Returns the status that showed it.
  */
-export function waitForVersion(page: Page, version: string, opts: WaitOptions & { state?: 'ready' | 'serving' } = {}): Promise<RuntimeStatus> {
+export function waitForVersion(page: Page, version: string, opts: WaitOptions & { state?: 'ready' | 'serving' } = {}): Promise<AsData<RuntimeStatus>> {
   const state = opts.state ?? 'serving';
-  const holds = (s: RuntimeStatus) =>
+  const holds = (s: AsData<RuntimeStatus>) =>
     state === 'serving' ? s.serving?.version === version : (s.device?.versions.some((v) => v.version === version && v.state === 'ready') ?? false) || s.serving?.version === version;
   return waitUntil(() => runtimeStatus(page, opts), holds, `version ${version} to be ${state}`, opts.timeout);
 }
 
 /** `rt.checkForUpdate()`: resolves after any download it starts and the switch that follows. A rejection comes back as data with its code. */
-export function checkForUpdate(page: Page, opts: HookOptions = {}): Promise<PageOutcome<CheckResult>> {
+export function checkForUpdate(page: Page, opts: HookOptions = {}): Promise<PageOutcome<AsData<CheckResult>>> {
   return callHook(page, opts, 'checkForUpdate');
 }
 
@@ -129,25 +132,29 @@ export function runOnce(page: Page, opts: HookOptions = {}): Promise<RunResult> 
 }
 
 /**
- * Starts issuing requests one after another, `intervalMs` (default 10) apart, recording each,
- * until {@link stopLoad}. The records feed the claims of assertions.ts.
+ * Starts a recorded load on the app's test input, until {@link stopLoad}; the records feed the
+ * `expect` matchers. `mode: 'closed'` (the default): one request at a time, at most one per
+ * `intervalMs` (default 10), so a slow device is not buried in a queue. `mode: 'open'`: one
+ * request every `intervalMs` whatever is in flight, the rate held by the clock (a late timer
+ * issues what fell due at once), as an app fed by the outside world sees it.
  */
-export async function startLoad(page: Page, opts: HookOptions & { intervalMs?: number } = {}): Promise<void> {
-  await callHook(page, opts, 'startLoad', opts.intervalMs === undefined ? {} : { intervalMs: opts.intervalMs });
+export async function startLoad(page: Page, opts: HookOptions & LoadSettings = {}): Promise<void> {
+  const settings: LoadSettings = { ...(opts.mode === undefined ? {} : { mode: opts.mode }), ...(opts.intervalMs === undefined ? {} : { intervalMs: opts.intervalMs }) };
+  await callHook(page, opts, 'startLoad', settings);
 }
 
-/** The records of the running load so far (it keeps running). */
-export function loadRecords(page: Page, opts: HookOptions = {}): Promise<RunRecord[]> {
+/** The records of the running load so far (it keeps running), in issue order. */
+export function loadRecords(page: Page, opts: HookOptions = {}): Promise<LoadRecord[]> {
   return callHook(page, opts, 'loadRecords');
 }
 
 /** Waits until the running load has recorded `count` requests matching `where` (default: any). */
-export function waitForLoad(page: Page, count: number, opts: WaitOptions & { where?: (record: RunRecord) => boolean } = {}): Promise<RunRecord[]> {
-  const matching = (rs: RunRecord[]) => rs.filter(opts.where ?? (() => true)).length;
+export function waitForLoad(page: Page, count: number, opts: WaitOptions & { where?: (record: LoadRecord) => boolean } = {}): Promise<LoadRecord[]> {
+  const matching = (rs: LoadRecord[]) => rs.filter(opts.where ?? (() => true)).length;
   return waitUntil(() => loadRecords(page, opts), (rs) => matching(rs) >= count, `${count} recorded requests${opts.where ? ' matching the filter' : ''}`, opts.timeout);
 }
 
-/** Stops the load, waits for the request in flight, and returns every record. */
-export function stopLoad(page: Page, opts: HookOptions = {}): Promise<RunRecord[]> {
+/** Stops the load, waits for the requests in flight, and returns every record in issue order. */
+export function stopLoad(page: Page, opts: HookOptions = {}): Promise<LoadRecord[]> {
   return callHook(page, opts, 'stopLoad');
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createServer } from 'vite';
-import { expect, mlpModel, test } from 'baton-ml/testing';
+import { expect, mlpModel, mlpReference, test } from 'baton-ml/testing';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +39,12 @@ test('in dev the page serves the registry folder itself, and sees a publish when
     await expect(page.locator('#serving')).toHaveText('1.0.0', { timeout: 30_000 });
     await expect(page.locator('#updates')).toHaveText('page');
     await page.locator('#run').click();
-    await expect(page.locator('#result')).toHaveText(/^1\.0\.0: -?\d/);
+    await expect(page.locator('#result')).toHaveText(/^1\.0\.0: /);
+    // The page shows `version: y0, y1`: the test MLP v1's answer to the page's input.
+    const y = (await page.locator('#result').textContent())!.replace(/^1\.0\.0: /, '').split(', ').map(Number);
+    const expected = Array.from(mlpReference(1, Float32Array.of(0.5, -1, 2, 0.25), 1));
+    expect(y).toHaveLength(expected.length);
+    expected.forEach((value, i) => expect(y[i]).toBeCloseTo(value, 5));
 
     await publish(mlpModel(2), '2.0.0');
     await context.setOffline(true);
