@@ -15,7 +15,6 @@ import { TINY_FLOATS } from './page/feeds.js';
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
-
 const valueInfo = (name: string, dims: number[]): onnxProto.onnx.IValueInfoProto => ({
   name,
   type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
@@ -50,7 +49,6 @@ export const DELTA_CASES: Record<DeltaCase, string> = {
 export const LAYERS = 20;
 const CHANGED = 0.05;
 
-
 function fill(view: Float32Array, seed: number): void {
   const next = uniform(seed);
   for (let i = 0; i < view.length; i++) view[i] = next() * 2 - 1;
@@ -73,7 +71,7 @@ export function layeredModel(megabytes: number, change?: DeltaCase): Uint8Array 
     // A contiguous block in each layer (a head, a few rows): 5 % of each, at a different place in each.
     const run = Math.round(floats * CHANGED);
     layers.forEach((w, i) => {
-      const start = Math.floor(((i * 7) % LAYERS) / LAYERS * (floats - run));
+      const start = Math.floor((((i * 7) % LAYERS) / LAYERS) * (floats - run));
       fill(w.subarray(start, start + run), 3_000_000 + i);
     });
   }
@@ -86,7 +84,13 @@ export function layeredModel(megabytes: number, change?: DeltaCase): Uint8Array 
         { name: 'zero', dims: [], dataType: FLOAT, floatData: [0] },
       ],
       node: [
-        ...names.map((n) => ({ opType: 'ReduceMean', input: [n], output: [`${n}_mean`], name: `${n}_mean`, attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] })),
+        ...names.map((n) => ({
+          opType: 'ReduceMean',
+          input: [n],
+          output: [`${n}_mean`],
+          name: `${n}_mean`,
+          attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+        })),
         { opType: 'Sum', input: names.map((n) => `${n}_mean`), output: ['sum'], name: 'sum' },
         { opType: 'Mul', input: ['sum', 'zero'], output: ['nil'], name: 'nil' },
         { opType: 'Add', input: ['x', 'nil'], output: ['y'], name: 'y' },
@@ -124,7 +128,8 @@ export async function writeBenchModels(dir: string, sizes: { downloadMegabytes: 
     return file;
   };
   const layeredV2 = {} as Record<DeltaCase, string>;
-  for (const c of Object.keys(DELTA_CASES) as DeltaCase[]) layeredV2[c] = await write(`layered-${sizes.deltaMegabytes}-v2-${c}.onnx`, () => layeredModel(sizes.deltaMegabytes, c));
+  for (const c of Object.keys(DELTA_CASES) as DeltaCase[])
+    layeredV2[c] = await write(`layered-${sizes.deltaMegabytes}-v2-${c}.onnx`, () => layeredModel(sizes.deltaMegabytes, c));
   return {
     mlpV1: await write('mlp-v1.onnx', () => mlpModel(1)),
     mlpV2: await write('mlp-v2.onnx', () => mlpModel(2)),

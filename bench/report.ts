@@ -13,7 +13,12 @@ export interface Results {
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
-export function buildResults(samples: Record<string, number[]>, meta: Record<string, unknown>, notes: readonly string[], extra: Record<string, unknown>): Results {
+export function buildResults(
+  samples: Record<string, number[]>,
+  meta: Record<string, unknown>,
+  notes: readonly string[],
+  extra: Record<string, unknown>,
+): Results {
   const figures: Record<string, Figure> = {};
   const details: Record<string, Figure> = {};
   for (const key of Object.keys(FIGURES)) if (samples[key]) figures[key] = judge(key, { ...spread(samples[key]), samples: samples[key] });

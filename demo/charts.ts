@@ -77,7 +77,10 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
       // Near the right edge (where the newest markers are), the label goes left of its line.
       const w = ctx.measureText(m.label).width;
       const x0 = x + gap + w > left + width ? x - gap - w : x + gap;
-      const row = Math.max(0, rows.findIndex((r) => r.every(([a, b]) => x0 + w + gap < a || x0 > b + gap)));
+      const row = Math.max(
+        0,
+        rows.findIndex((r) => r.every(([a, b]) => x0 + w + gap < a || x0 > b + gap)),
+      );
       rows[row]!.push([x0, x0 + w]);
       ctx.fillStyle = MARKER_COLORS[m.kind];
       ctx.fillText(m.label, x0, top + (3 + row * 14) * devicePixelRatio);
@@ -92,7 +95,11 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
       legend: { live: false },
       // A fixed 60 s window ending now, that scrolls: the newest markers are in it even before
       // the second they fall in is complete.
-      scales: { x: { time: true, range: () => [Date.now() / 1000 - 60, Date.now() / 1000] }, rps: { range: (_u, _min, max) => [0, Math.max(50, max * 1.6)] }, ms: { range: (_u, _min, max) => [0, Math.max(5, (max ?? 0) * 1.2)] } },
+      scales: {
+        x: { time: true, range: () => [Date.now() / 1000 - 60, Date.now() / 1000] },
+        rps: { range: (_u, _min, max) => [0, Math.max(50, max * 1.6)] },
+        ms: { range: (_u, _min, max) => [0, Math.max(5, (max ?? 0) * 1.2)] },
+      },
       axes: [
         { ...AXIS },
         { ...AXIS, scale: 'rps', label: 'requests/s', labelSize: 18, size: 46 },

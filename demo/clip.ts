@@ -34,7 +34,6 @@ const VOWELS: readonly (readonly [number, number, number])[] = [
 const BANDWIDTHS = [60, 90, 150] as const;
 const FORMANT_GAINS = [1, 0.5, 0.25] as const;
 
-
 /** A two-pole resonator with unity gain at DC: one formant, or a fricative's noise band. */
 class Resonator {
   private y1 = 0;

@@ -107,7 +107,15 @@ export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: Req
           levels.delete(record.i);
           // A NaN answer served is not a good one: not ok, though nothing was rejected (no code).
           const ok = record.ok && answer!.speech.every(Number.isFinite);
-          onSample({ at: record.at, ms: record.ms, ok, level, ...(record.version === undefined ? {} : { version: record.version }), ...(record.code === undefined ? {} : { code: record.code }), ...(answer ? { speech: answer.speech } : {}) });
+          onSample({
+            at: record.at,
+            ms: record.ms,
+            ok,
+            level,
+            ...(record.version === undefined ? {} : { version: record.version }),
+            ...(record.code === undefined ? {} : { code: record.code }),
+            ...(answer ? { speech: answer.speech } : {}),
+          });
         },
       });
     },

@@ -62,7 +62,12 @@ async function start(): Promise<void> {
       checkIntervalMs: 30_000,
       drift: { sampleRate: 0.1 },
       ...(state.telemetryEndpoint
-        ? { telemetry: { exporters: [otlpExporter({ endpoint: new URL(state.telemetryEndpoint, location.href).href, resource: { 'service.name': 'baton-demo' } })], intervalMs: 5_000 } }
+        ? {
+            telemetry: {
+              exporters: [otlpExporter({ endpoint: new URL(state.telemetryEndpoint, location.href).href, resource: { 'service.name': 'baton-demo' } })],
+              intervalMs: 5_000,
+            },
+          }
         : {}),
     });
   } catch (e) {
@@ -175,7 +180,8 @@ async function start(): Promise<void> {
       renderTimeline(log);
     }
     requestsChart.update(series.data());
-    document.getElementById('load-stats')!.textContent = `${load.sent} requests of ${(1000 / INTERVAL_MS).toFixed(2)}/s, each a 32 ms frame of 4 audio streams · ${rejected} rejected · ${load.skipped} ticks skipped`;
+    document.getElementById('load-stats')!.textContent =
+      `${load.sent} requests of ${(1000 / INTERVAL_MS).toFixed(2)}/s, each a 32 ms frame of 4 audio streams · ${rejected} rejected · ${load.skipped} ticks skipped`;
   };
   setInterval(render, 500);
   // What the scenario is about shows at once, not at the next tick.

@@ -17,7 +17,9 @@ export interface Microphone {
 const MAX_QUEUED = SAMPLE_RATE; // one second: older audio is dropped rather than lagging behind
 
 export async function startMicrophone(): Promise<Microphone> {
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: true } });
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: true },
+  });
   const ctx = new AudioContext({ sampleRate: SAMPLE_RATE });
   const source = ctx.createMediaStreamSource(stream);
   const node = ctx.createScriptProcessor(1024, 1, 1);

@@ -45,7 +45,8 @@ export function renderVersions(status: RuntimeStatus, state: DemoState | undefin
   const previous = status.fallback ?? status.device?.previous;
   $('previous-version').textContent = previous ? `v${previous}${status.fallback ? ' (kept loaded: a rollback is instant)' : ''}` : 'none';
   const w = status.worker;
-  $('ep-detail').textContent = `${w.ep.toUpperCase()}${w.fallbackReason ? ` (${w.fallbackReason})` : ''} · ${w.wasmThreads} thread${w.wasmThreads === 1 ? '' : 's'} · onnxruntime-web ${w.onnxruntimeWeb}`;
+  $('ep-detail').textContent =
+    `${w.ep.toUpperCase()}${w.fallbackReason ? ` (${w.fallbackReason})` : ''} · ${w.wasmThreads} thread${w.wasmThreads === 1 ? '' : 's'} · onnxruntime-web ${w.onnxruntimeWeb}`;
   const rows = [...(status.device?.versions ?? [])].sort((a, b) => a.version.localeCompare(b.version, undefined, { numeric: true }));
   $('device-versions').innerHTML = rows
     .map((v) => {
@@ -71,7 +72,9 @@ export function renderRollout(status: RuntimeStatus, state: DemoState | undefine
     $('bucket-marker').style.left = `${route.bucket / 100}%`;
     const bucket = $('rollout-bucket');
     bucket.innerHTML = `This device's bucket: <b>${route.bucket.toLocaleString('en')}</b> of 10 000 — ${
-      route.inside ? `<b class="state ok">inside</b> (below ${(route.percent * 100).toLocaleString('en')})` : `<b class="state warn">outside</b> (not below ${(route.percent * 100).toLocaleString('en')})`
+      route.inside
+        ? `<b class="state ok">inside</b> (below ${(route.percent * 100).toLocaleString('en')})`
+        : `<b class="state warn">outside</b> (not below ${(route.percent * 100).toLocaleString('en')})`
     }.`;
     bucket.dataset['bucket'] = String(route.bucket);
     bucket.dataset['inside'] = String(route.inside);
@@ -118,7 +121,8 @@ export function renderDownload(metrics: RuntimeMetrics, state: DemoState | undef
   const t = metrics.telemetry[0];
   const received = state?.telemetryReceived;
   $('telemetry').textContent = t
-    ? `OTLP exporter: ${t.sent} sent, ${t.failed} failed, ${t.dropped} dropped, ${t.queued} queued` + (received ? ` · the demo server's collector holds ${received.logs} log and ${received.metrics} metric payloads` : '')
+    ? `OTLP exporter: ${t.sent} sent, ${t.failed} failed, ${t.dropped} dropped, ${t.queued} queued` +
+      (received ? ` · the demo server's collector holds ${received.logs} log and ${received.metrics} metric payloads` : '')
     : 'No exporter (the server has no collector).';
 }
 
@@ -151,7 +155,14 @@ export function renderDrift(metrics: RuntimeMetrics): void {
   $('drift').innerHTML = rows.length
     ? rows
         .map((d) => {
-          const badge = d.psi === undefined ? '<span class="state">gathering</span>' : d.drifted ? '<span class="state bad">drift</span>' : d.psi >= 0.1 ? '<span class="state warn">watch</span>' : '<span class="state ok">stable</span>';
+          const badge =
+            d.psi === undefined
+              ? '<span class="state">gathering</span>'
+              : d.drifted
+                ? '<span class="state bad">drift</span>'
+                : d.psi >= 0.1
+                  ? '<span class="state warn">watch</span>'
+                  : '<span class="state ok">stable</span>';
           return `<tr data-version="${esc(d.version)}" data-tensor="${esc(d.tensor)}" data-drifted="${d.drifted}"><td>v${esc(d.version)}</td><td>${esc(d.side)} <code>${esc(d.tensor)}</code></td><td>${d.n.toLocaleString('en')}</td><td>${d.mean.toFixed(3)} ± ${d.std.toFixed(3)}</td><td>${d.reference ? `${d.reference.mean.toFixed(3)} ± ${d.reference.std.toFixed(3)}` : '<span class="muted">no profile</span>'}</td><td>${d.psi === undefined ? '—' : d.psi.toFixed(3)}</td><td>${badge}</td></tr>`;
         })
         .join('')

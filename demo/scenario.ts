@@ -163,19 +163,23 @@ export function createDevPanel(deps: DevPanelDeps) {
   }
 
   document.getElementById('play')!.addEventListener('click', () => void guarded(play));
-  document.getElementById('step-v2')!.addEventListener('click', () =>
-    void guarded(async () => {
-      say('Publishing v2 to 50 %…', 'running');
-      await step('publish-v2');
-      say('v2 published to 50 % of devices; watch the download, the swap and the trial.', 'idle');
-    }),
+  document.getElementById('step-v2')!.addEventListener(
+    'click',
+    () =>
+      void guarded(async () => {
+        say('Publishing v2 to 50 %…', 'running');
+        await step('publish-v2');
+        say('v2 published to 50 % of devices; watch the download, the swap and the trial.', 'idle');
+      }),
   );
-  document.getElementById('step-v3')!.addEventListener('click', () =>
-    void guarded(async () => {
-      say('Promoting v2 and publishing the broken v3 to 50 %…', 'running');
-      await step('publish-v3');
-      say('v3 published to 50 % of devices; watch it serve NaN and roll back.', 'idle');
-    }),
+  document.getElementById('step-v3')!.addEventListener(
+    'click',
+    () =>
+      void guarded(async () => {
+        say('Promoting v2 and publishing the broken v3 to 50 %…', 'running');
+        await step('publish-v3');
+        say('v3 published to 50 % of devices; watch it serve NaN and roll back.', 'idle');
+      }),
   );
   document.getElementById('step-reset')!.addEventListener('click', () => void guarded(() => reset(false)));
 

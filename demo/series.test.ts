@@ -5,7 +5,14 @@ import type { RequestSample } from './load.js';
 import { BUCKET_MS, WINDOW_MS, createSeries } from './series.js';
 
 const T0 = 1_700_000_000_000;
-const sample = (at: number, ms: number, version: string | undefined, ok = true): RequestSample => ({ at, ms, ok, ...(version ? { version } : {}), level: 0.1, ...(ok ? { speech: Float32Array.of(0.9) } : {}) });
+const sample = (at: number, ms: number, version: string | undefined, ok = true): RequestSample => ({
+  at,
+  ms,
+  ok,
+  ...(version ? { version } : {}),
+  level: 0.1,
+  ...(ok ? { speech: Float32Array.of(0.9) } : {}),
+});
 
 describe('createSeries', () => {
   it('buckets requests by the second they finished in, up to the last complete bucket', () => {

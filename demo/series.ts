@@ -102,8 +102,22 @@ export function createSeries(now: () => number = Date.now) {
       return {
         t: done.map((b) => b.start / 1000),
         rps: done.map((b) => (b.latencies.length + b.errors) * perSecond),
-        p50: done.map((b) => (b.latencies.length ? quantile([...b.latencies].sort((x, y) => x - y), 0.5) : null)),
-        p95: done.map((b) => (b.latencies.length ? quantile([...b.latencies].sort((x, y) => x - y), 0.95) : null)),
+        p50: done.map((b) =>
+          b.latencies.length
+            ? quantile(
+                [...b.latencies].sort((x, y) => x - y),
+                0.5,
+              )
+            : null,
+        ),
+        p95: done.map((b) =>
+          b.latencies.length
+            ? quantile(
+                [...b.latencies].sort((x, y) => x - y),
+                0.95,
+              )
+            : null,
+        ),
         errors: done.map((b) => b.errors * perSecond),
         version: done.map((b) => [...b.byVersion].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null),
         served: done.map((b) => Object.fromEntries(b.byVersion)),

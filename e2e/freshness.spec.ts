@@ -48,10 +48,13 @@ test('an expired manifest: the model keeps serving, the check fails with manifes
 
   // The registry keeps serving the same manifest past its expiry (a frozen mirror, or no publisher).
   await expect
-    .poll(async () => {
-      await checkForUpdate(page);
-      return (await freshness(page)).reason;
-    }, { timeout: 20_000, intervals: [500] })
+    .poll(
+      async () => {
+        await checkForUpdate(page);
+        return (await freshness(page)).reason;
+      },
+      { timeout: 20_000, intervals: [500] },
+    )
     .toBe('expired');
   const failed = await checkForUpdate(page);
   expect(failed).toMatchObject({ ok: false, error: { code: 'manifest-expired' } });

@@ -84,9 +84,18 @@ async function attackedCheck(page: Page, registry: TestRegistry): Promise<{ resu
 }
 
 /** (1) A check that failed as a whole with `code`: the page heard it, and status() says it. */
-async function expectCheckFailed(page: Page, { result, since }: { result: CheckOutcome; since: number }, code: string): Promise<Extract<UpdateEvent, { type: 'update-failed' }>> {
+async function expectCheckFailed(
+  page: Page,
+  { result, since }: { result: CheckOutcome; since: number },
+  code: string,
+): Promise<Extract<UpdateEvent, { type: 'update-failed' }>> {
   expect(errorCode(result), JSON.stringify(result)).toBe(code);
-  const heard = await waitForEventAfter(page, since, (e) => e.type === 'update-failed' && e.version === undefined && e.error.code === code, `update-failed ${code}`);
+  const heard = await waitForEventAfter(
+    page,
+    since,
+    (e) => e.type === 'update-failed' && e.version === undefined && e.error.code === code,
+    `update-failed ${code}`,
+  );
   expect((await status(page)).lastError?.code).toBe(code);
   return heard as Extract<UpdateEvent, { type: 'update-failed' }>;
 }
@@ -133,7 +142,10 @@ async function settledRequests(registry: TestRegistry, path: string) {
 // ---------------------------------------------------------------------------------------------
 // The manifest
 
-test('a manifest trickled at 10 B/s is abandoned with too-slow once the grace period is over; v1 keeps serving; the next check adopts v2', async ({ page, registry }) => {
+test('a manifest trickled at 10 B/s is abandoned with too-slow once the grace period is over; v1 keeps serving; the next check adopts v2', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   await publishV2(registry);
   registry.fault(registry.paths.manifest(), TRICKLE);
@@ -177,7 +189,10 @@ test('a manifest body that stops after its headers fails with timeout at the man
 // ---------------------------------------------------------------------------------------------
 // Chunks
 
-test('a chunk trickled at 10 B/s fails with too-slow on each attempt, each abandoned after about a second; v2 is adopted once it stops', async ({ page, registry }) => {
+test('a chunk trickled at 10 B/s fails with too-slow on each attempt, each abandoned after about a second; v2 is adopted once it stops', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   const target = (await publishV2(registry))[0]!;
   registry.fault(registry.paths.chunk(target.sha256), TRICKLE);
@@ -195,7 +210,10 @@ test('a chunk trickled at 10 B/s fails with too-slow on each attempt, each aband
   await expectAdoptedInOneCheck(page);
 });
 
-test('a check held by a chunk that trickles just fast enough hits the check deadline; a release published meanwhile is adopted by the next check', async ({ page, registry }) => {
+test('a check held by a chunk that trickles just fast enough hits the check deadline; a release published meanwhile is adopted by the next check', async ({
+  page,
+  registry,
+}) => {
   // 2 B/s passes a 1 B/s minimum and never stalls: only the check's own deadline (4 s) ends it.
   const held = { ...HOSTILE, minBytesPerSecond: 1, checkDeadlineMs: 4_000 };
   await installV1(page, registry, held);
@@ -224,7 +242,10 @@ test('a check held by a chunk that trickles just fast enough hits the check dead
   expect(registry.requests({ path })).toHaveLength(1);
 });
 
-test('a check() that finds a check held by a trickle, older than the manifest deadline, supersedes it for a newer manifest: both callers get v3', async ({ page, registry }) => {
+test('a check() that finds a check held by a trickle, older than the manifest deadline, supersedes it for a newer manifest: both callers get v3', async ({
+  page,
+  registry,
+}) => {
   const held = { ...HOSTILE, minBytesPerSecond: 1, manifestDeadlineMs: 1_000 };
   await installV1(page, registry, held);
   const target = (await publishV2(registry))[0]!;
@@ -266,7 +287,10 @@ test('a gzip-encoded chunk is accepted: the declared size holds for the decoded 
   expect(fresh.filter((c, i) => sent[i]![0]!.bytesSent > c.size).length).toBeGreaterThan(0);
 });
 
-test('a chunk that fails its hash is fetched exactly twice and the check fails fast, well inside the old five attempts’ backoff', async ({ page, registry }) => {
+test('a chunk that fails its hash is fetched exactly twice and the check fails fast, well inside the old five attempts’ backoff', async ({
+  page,
+  registry,
+}) => {
   // The default backoff (0.5 s doubling to 15 s): five attempts used to wait at least
   // 0.25 + 0.5 + 1 + 2 s between them before failing.
   const defaultRetry = { ...HOSTILE, retry: DEFAULT_DOWNLOAD.retry };

@@ -27,7 +27,10 @@ async function expectServingV1(page: Parameters<typeof runStored>[0]) {
   expect((await status(page)).active).toBe('1');
 }
 
-test('a stolen key fast-forwards the sequence; an app build pinning only the new key recovers and adopts the next release', async ({ page, registry }, testInfo) => {
+test('a stolen key fast-forwards the sequence; an app build pinning only the new key recovers and adopts the next release', async ({
+  page,
+  registry,
+}, testInfo) => {
   await registry.publish(model('mlp-v1.onnx'), { version: '1' });
   await openHarness(page, registry);
   await connect(page, registry);
@@ -56,10 +59,11 @@ test('a stolen key fast-forwards the sequence; an app build pinning only the new
 
   // The app's next build pins only the new key: the stolen key's mark no longer binds.
   const since = (await events(page)).length;
-  const configured = await page.evaluate(
-    (c) => window.harness.sw.configure(c),
-    { name: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [fresh.publicKey] },
-  );
+  const configured = await page.evaluate((c) => window.harness.sw.configure(c), {
+    name: 'mlp',
+    manifestUrl: `${registry.url}/mlp/manifest.json`,
+    publicKeys: [fresh.publicKey],
+  });
   expect(configured.ok).toBe(true);
   const recovered = await check(page);
   expect(recovered.ok && recovered.value, JSON.stringify(recovered)).toMatchObject({ ready: expect.arrayContaining(['2']), failed: [] });

@@ -45,7 +45,8 @@ test('metrics per version after a swap, and a lifecycle log that survives a relo
   expect(m.downloads.find((d) => d.version === '2')!.chunksFetched).toBe(m.downloads.find((d) => d.version === '2')!.chunksTotal);
 
   const before = await logTypes(page);
-  for (const step of ['manifest-accepted', 'download-started:2', 'download-verifying:2', 'version-ready:2', 'warmed:2', 'switch:2']) expect(before).toContain(step);
+  for (const step of ['manifest-accepted', 'download-started:2', 'download-verifying:2', 'version-ready:2', 'warmed:2', 'switch:2'])
+    expect(before).toContain(step);
   expect(before.indexOf('warmed:2')).toBeLessThan(before.indexOf('switch:2'));
 
   await page.evaluate(() => window.harness.rt.dispose());
@@ -96,7 +97,9 @@ test('telemetry batches reach the collector; a collector that fails or hangs nev
 
 test('inputs that move away from the published reference profile raise a drift event', async ({ page, registry }, testInfo) => {
   // The reference: inputs around X, as the app normally sees them.
-  const samples = { inputs: Array.from({ length: 200 }, (_, i) => ({ x: { type: 'float32', dims: [1, 4], data: X.map((v, j) => v + Math.sin(i * 7 + j) * 0.5) } })) };
+  const samples = {
+    inputs: Array.from({ length: 200 }, (_, i) => ({ x: { type: 'float32', dims: [1, 4], data: X.map((v, j) => v + Math.sin(i * 7 + j) * 0.5) } })),
+  };
   await mkdir(testInfo.outputDir, { recursive: true });
   const samplesPath = join(testInfo.outputDir, 'samples.json');
   await writeFile(samplesPath, JSON.stringify(samples));
@@ -108,7 +111,10 @@ test('inputs that move away from the published reference profile raise a drift e
   // In-distribution traffic (the same process as the samples, other draws): no drift.
   const typical = (i: number) => X.map((v, j) => v + Math.sin(i * 7 + j) * 0.5);
   for (let b = 0; b < 6; b++) {
-    const results = await page.evaluate((xs) => window.harness.rt.burstEach(xs), Array.from({ length: 100 }, (_, k) => typical(1000 + b * 100 + k)));
+    const results = await page.evaluate(
+      (xs) => window.harness.rt.burstEach(xs),
+      Array.from({ length: 100 }, (_, k) => typical(1000 + b * 100 + k)),
+    );
     expect(results.filter((r) => !r.ok)).toEqual([]);
   }
   let m = await metrics(page);
@@ -117,7 +123,12 @@ test('inputs that move away from the published reference profile raise a drift e
   expect(await runtimeEvents(page, { type: 'drift' })).toEqual([]);
 
   // The inputs shift by +3: the input's PSI (and the outputs') crosses 0.2 and a drift event fires.
-  for (let i = 0; i < 6; i++) await burst(page, 100, X.map((v) => v + 3));
+  for (let i = 0; i < 6; i++)
+    await burst(
+      page,
+      100,
+      X.map((v) => v + 3),
+    );
   expect((await waitForRuntimeEvent(page, 'drift')).event).toMatchObject({ version: '1', side: 'input', tensor: 'x', threshold: 0.2 });
   m = await metrics(page);
   expect(m.drift.find((d) => d.side === 'input' && d.tensor === 'x')).toMatchObject({ drifted: true });

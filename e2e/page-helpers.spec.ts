@@ -53,7 +53,11 @@ test('a device put outside a 50 % rollout with setDeviceId stays on v1; one put 
       const page = await context.newPage();
       await openHarness(page, registry);
       // No deviceId in the config: the install's own id, which the init script forced.
-      const result = await page.evaluate((config) => window.harness.pageUpdates.check(config), { name: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey] });
+      const result = await page.evaluate((config) => window.harness.pageUpdates.check(config), {
+        name: 'mlp',
+        manifestUrl: `${registry.url}/mlp/manifest.json`,
+        publicKeys: [registry.publicKey],
+      });
       ready[where] = [...expectOk(result, `the ${where} device's check`).value.ready].sort();
     } finally {
       await context.close();
@@ -72,7 +76,13 @@ test('waitForServiceWorkerControl resolves once the harness worker controls the 
 
 test('goOffline cuts the page off the server and goOnline restores it', async ({ page, registry }) => {
   await page.goto(`${registry.server.url}/index.html`);
-  const fetchStatus = () => page.evaluate(() => fetch('/index.html', { cache: 'no-store' }).then((r) => r.status, () => 'failed'));
+  const fetchStatus = () =>
+    page.evaluate(() =>
+      fetch('/index.html', { cache: 'no-store' }).then(
+        (r) => r.status,
+        () => 'failed',
+      ),
+    );
   const since = Date.now();
   await goOffline(page);
   expect(await fetchStatus()).toBe('failed');

@@ -7,7 +7,17 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright.js';
 import type { LoadRecord } from '../src/testing/expose-load.js';
-import { checkForUpdate, runOnce, runtimeEvents, runtimeStatus, startLoad, stopLoad, waitForLoad, waitForRuntimeEvent, waitForVersion } from '../src/testing/runtime-page.js';
+import {
+  checkForUpdate,
+  runOnce,
+  runtimeEvents,
+  runtimeStatus,
+  startLoad,
+  stopLoad,
+  waitForLoad,
+  waitForRuntimeEvent,
+  waitForVersion,
+} from '../src/testing/runtime-page.js';
 import { slowModel } from '../src/testing/models.js';
 import { model } from './paths.js';
 import { MLP_X, startRuntime } from './runtime-helpers.js';
@@ -65,7 +75,11 @@ test('a candidate failing on 30 % of inputs: the kept version answers those, the
   expect(s.serving?.version).toBe('1');
   expect(s.device?.versions.find((v) => v.version === '2')).toMatchObject({ state: 'quarantined', error: { code: 'unhealthy' } });
   // Reported through the telemetry hook at once, with its reason and figures.
-  const reported = () => registry.server.telemetry().filter((p) => p.signal === 'logs').map((p) => JSON.stringify(p.body));
+  const reported = () =>
+    registry.server
+      .telemetry()
+      .filter((p) => p.signal === 'logs')
+      .map((p) => JSON.stringify(p.body));
   await expect.poll(() => reported().some((body) => body.includes('"baton.rollback"'))).toBe(true);
   const report = reported().find((body) => body.includes('"baton.rollback"'))!;
   expect(report).toContain('{"key":"baton.reason","value":{"stringValue":"error-rate"}}');

@@ -24,10 +24,12 @@ test('20 devices, a 25 % rollout: exactly the devices whose known bucket is belo
     try {
       const page = await context.newPage();
       await openHarness(page, registry);
-      const result = await page.evaluate(
-        (config) => window.harness.pageUpdates.check(config),
-        { name: 'mlp', manifestUrl: `${registry.url}/mlp/manifest.json`, publicKeys: [registry.publicKey], deviceId },
-      );
+      const result = await page.evaluate((config) => window.harness.pageUpdates.check(config), {
+        name: 'mlp',
+        manifestUrl: `${registry.url}/mlp/manifest.json`,
+        publicKeys: [registry.publicKey],
+        deviceId,
+      });
       const { ready } = expectOk(result, `${deviceId}'s check`).value;
       expect(ready, deviceId).toContain('1');
       if (ready.includes('2')) adopted.push(deviceId);

@@ -16,10 +16,14 @@ export const MLP_X = [0.5, -1, 2, 0.25];
  * `extra` overrides the defaults: any RuntimeConfig field, plus the harness's own options.
  */
 export async function startRuntime(page: Page, registry: TestRegistry, extra: Record<string, unknown> = {}, name = 'mlp'): Promise<void> {
-  const created = await page.evaluate(
-    (config) => window.harness.rt.create(config as never),
-    { model: name, manifestUrl: `${registry.url}/${name}/manifest.json`, publicKeys: [registry.publicKey], executionProviders: ['wasm'], checkOnStart: false, ...extra },
-  );
+  const created = await page.evaluate((config) => window.harness.rt.create(config as never), {
+    model: name,
+    manifestUrl: `${registry.url}/${name}/manifest.json`,
+    publicKeys: [registry.publicKey],
+    executionProviders: ['wasm'],
+    checkOnStart: false,
+    ...extra,
+  });
   expect(created.ok, JSON.stringify(created)).toBe(true);
 }
 

@@ -6,7 +6,18 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright.js';
-import { checkForUpdate, runOnce, runtimeEvents, runtimeMetrics, runtimeStatus, startLoad, stopLoad, waitForLoad, waitForRuntimeEvent, waitForVersion } from '../src/testing/runtime-page.js';
+import {
+  checkForUpdate,
+  runOnce,
+  runtimeEvents,
+  runtimeMetrics,
+  runtimeStatus,
+  startLoad,
+  stopLoad,
+  waitForLoad,
+  waitForRuntimeEvent,
+  waitForVersion,
+} from '../src/testing/runtime-page.js';
 import { sileroModelPath } from '../src/testing/models.js';
 import { model } from './paths.js';
 import { expectMlpAnswer, expectOk, MLP_X, startRuntime } from './runtime-helpers.js';
@@ -27,7 +38,10 @@ test.afterEach(async ({ page }) => {
 /** The load this test claims: 200 requests/s, one every 5 ms whatever is in flight (open loop). */
 const RATE = 200;
 
-test(`switches from v1 to v2 between two requests under ${RATE} requests/s: none fails, answers come in request order, one switch`, async ({ page, registry }, testInfo) => {
+test(`switches from v1 to v2 between two requests under ${RATE} requests/s: none fails, answers come in request order, one switch`, async ({
+  page,
+  registry,
+}, testInfo) => {
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
   // The default health policy, as an app has it. v2 is on trial until it has served 500 requests,
   // then promoted, which releases v1. Nothing in this test may roll it back: the error gate does
@@ -113,7 +127,10 @@ test('a version that fails its warm-up never serves', async ({ page, registry })
   expect(await runOnce(page)).toMatchObject({ ok: true, version: '1' });
 });
 
-test('NaN outputs: resolved as the model gave them by default, rejected with run-failed under rejectNonFinite; errors either way', async ({ page, registry }) => {
+test('NaN outputs: resolved as the model gave them by default, rejected with run-failed under rejectNonFinite; errors either way', async ({
+  page,
+  registry,
+}) => {
   await registry.publish(model('nan.onnx'), { name: 'mlp', version: '1' });
   await startRuntime(page, registry);
   const plain = expectOk(await run(page), 'a run of the NaN model');
@@ -245,7 +262,13 @@ test('with the service worker: serves, then starts offline from cache on a cold 
   expect((await waitForRuntimeEvent(page, 'update-failed')).event).toMatchObject({ error: { code: 'network-error' } });
   // Nothing of Baton's reached the server. (The browser's own update check of /sw.js can: it runs
   // in the browser process, outside Playwright's offline emulation.)
-  expect(registry.server.requests().slice(seen).map((r) => r.path).filter((p) => p !== '/sw.js')).toEqual([]);
+  expect(
+    registry.server
+      .requests()
+      .slice(seen)
+      .map((r) => r.path)
+      .filter((p) => p !== '/sw.js'),
+  ).toEqual([]);
 });
 
 for (const [what, scriptUrl] of [

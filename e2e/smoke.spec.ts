@@ -22,10 +22,11 @@ test('verifies a published manifest and runs model v1 with self-hosted WASM', as
   });
   await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1.0.0', chunkSize: 256 });
 
-  const result = await page.evaluate(
-    ([url, key, input]) => window.harness.loadAndRun(url, [key], 'mlp', input, 2),
-    [registry.url, registry.publicKey, INPUT] as const,
-  );
+  const result = await page.evaluate(([url, key, input]) => window.harness.loadAndRun(url, [key], 'mlp', input, 2), [
+    registry.url,
+    registry.publicKey,
+    INPUT,
+  ] as const);
   const ran = expectOk(result, 'loadAndRun').value;
   const expected = Array.from(mlpReference(1, Float32Array.from(INPUT), 2));
   expect(ran.version).toBe('1.0.0');

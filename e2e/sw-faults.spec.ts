@@ -132,7 +132,10 @@ function completed(registry: TestRegistry, chunks: Release['chunks']): string[] 
 // ---------------------------------------------------------------------------------------------
 // The manifest
 
-test('a manifest payload edited after signing is refused with signature-invalid before any chunk is fetched; the genuine one is then accepted', async ({ page, registry }) => {
+test('a manifest payload edited after signing is refused with signature-invalid before any chunk is fetched; the genuine one is then accepted', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   await publishV2(registry);
   const file = join(registry.dir, 'mlp', 'manifest.json');
@@ -152,7 +155,10 @@ test('a manifest payload edited after signing is refused with signature-invalid 
   await expectAccepted(page);
 });
 
-test('a manifest signed only by a key the app does not pin is refused with unknown-key; the same payload signed by the pinned key is accepted', async ({ page, registry }, testInfo) => {
+test('a manifest signed only by a key the app does not pin is refused with unknown-key; the same payload signed by the pinned key is accepted', async ({
+  page,
+  registry,
+}, testInfo) => {
   await installV1(page, registry);
   await publishV2(registry);
   const file = join(registry.dir, 'mlp', 'manifest.json');
@@ -189,7 +195,10 @@ test('an expired manifest is refused with manifest-expired; re-signing renews it
   await expectAccepted(page);
 });
 
-test('an older manifest replayed after a newer one was accepted is refused with manifest-rollback and changes nothing; a newer one is accepted', async ({ page, registry }) => {
+test('an older manifest replayed after a newer one was accepted is refused with manifest-rollback and changes nothing; a newer one is accepted', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   await publishV2(registry);
   await expectAccepted(page);
@@ -216,7 +225,10 @@ test('an older manifest replayed after a newer one was accepted is refused with 
   expect((await status(page)).sequence).toBe(3);
 });
 
-test('a manifest that is not JSON (garbage, or truncated) is refused with manifest-invalid and no chunk is fetched; the intact one is accepted', async ({ page, registry }) => {
+test('a manifest that is not JSON (garbage, or truncated) is refused with manifest-invalid and no chunk is fetched; the intact one is accepted', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   await publishV2(registry);
 
@@ -239,7 +251,10 @@ test('a manifest that is not JSON (garbage, or truncated) is refused with manife
 // ---------------------------------------------------------------------------------------------
 // Chunk bytes
 
-test('a chunk file replaced by another chunk of the same size (mix and match) fails with hash-mismatch, asked for twice; restored, v2 is accepted', async ({ page, registry }) => {
+test('a chunk file replaced by another chunk of the same size (mix and match) fails with hash-mismatch, asked for twice; restored, v2 is accepted', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   const { fresh } = await publishV2(registry);
   const v1 = await registry.release(V1);
@@ -258,7 +273,10 @@ test('a chunk file replaced by another chunk of the same size (mix and match) fa
   await expectAccepted(page);
 });
 
-test('a chunk with one flipped byte fails with hash-mismatch after exactly two requests; v2 is accepted once the corruption stops', async ({ page, registry }) => {
+test('a chunk with one flipped byte fails with hash-mismatch after exactly two requests; v2 is accepted once the corruption stops', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
   registry.fault(registry.paths.chunk(target.sha256), { kind: 'flip-byte' });
@@ -284,7 +302,10 @@ test('a truncated chunk fails with size-mismatch; v2 is accepted once the chunk 
   await expectAccepted(page);
 });
 
-test('an endless chunk body is cut off while streaming with size-mismatch, the client hanging up within milliseconds; v2 is accepted afterwards', async ({ page, registry }) => {
+test('an endless chunk body is cut off while streaming with size-mismatch, the client hanging up within milliseconds; v2 is accepted afterwards', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
   registry.fault(registry.paths.chunk(target.sha256), { kind: 'extend', bytes: -1 });
@@ -351,7 +372,10 @@ test('HTTP 404 on a chunk is asked for exactly twice, then fails with http-error
   expect(requestsOf(registry, target.sha256).map((r) => r.status)).toEqual([200]);
 });
 
-test('a chunk body that stalls fails with timeout after every attempt; a single stall is abandoned after the stall timeout and retried, and v2 is accepted', async ({ page, registry }) => {
+test('a chunk body that stalls fails with timeout after every attempt; a single stall is abandoned after the stall timeout and retried, and v2 is accepted', async ({
+  page,
+  registry,
+}) => {
   await installV1(page, registry);
   const target = (await publishV2(registry)).fresh[0]!;
   registry.fault(registry.paths.chunk(target.sha256), { kind: 'stall', afterBytes: 10 });
@@ -391,7 +415,11 @@ test('a connection dropped mid-chunk fails with network-error after every attemp
 // ---------------------------------------------------------------------------------------------
 // Interrupted downloads
 
-test('going offline mid-download fails with network-error; back online, the download resumes without fetching a completed chunk again', async ({ page, context, registry }) => {
+test('going offline mid-download fails with network-error; back online, the download resumes without fetching a completed chunk again', async ({
+  page,
+  context,
+  registry,
+}) => {
   // Each chunk takes 1.5 s to answer, so the download is surely in progress; the stall timeout sits above that.
   const download = { ...FAST_DOWNLOAD, stallTimeoutMs: 5_000 };
   await installV1(page, registry, { chunkSize: 32, download });
@@ -411,7 +439,10 @@ test('going offline mid-download fails with network-error; back online, the down
   const failedUrl = result.ok ? String(result.value.failed[0]?.error.details?.['url']) : '';
   expect(registry.requests({ path: new URL(failedUrl).pathname })).toEqual([]);
   const before = completed(registry, fresh);
-  const lastProgress = (await events(page)).slice(since).filter((e) => e.type === 'progress' && e.version === V2).at(-1);
+  const lastProgress = (await events(page))
+    .slice(since)
+    .filter((e) => e.type === 'progress' && e.version === V2)
+    .at(-1);
   expect(lastProgress).toMatchObject({ chunksFetched: before.length });
   expect(before.length).toBeGreaterThanOrEqual(1);
   expect(before.length).toBeLessThan(fresh.length);
@@ -470,7 +501,10 @@ test('a check cut short by the browser stopping the service worker is resumed by
   registry.resetRequests();
   registry.fault(registry.paths.chunk(fresh[0]!.sha256), { kind: 'stall', afterBytes: 10 }, { times: 1 });
   let settled: { code: string | undefined } | undefined;
-  void check(page).then((r) => (settled = { code: errorCode(r) }), () => {});
+  void check(page).then(
+    (r) => (settled = { code: errorCode(r) }),
+    () => {},
+  );
   await expect.poll(() => requestsOf(registry, fresh[0]!.sha256).length).toBe(1);
   const cdp = await context.newCDPSession(page);
   await cdp.send('ServiceWorker.enable');
@@ -519,17 +553,27 @@ async function overQuotaUpdate(page: Page, registry: TestRegistry) {
   expect(cdp).toMatchObject({ overrideActive: true, quota: quota.quotaSize });
   // Chromium does not let the page see the cap: estimate() reports usage + 10 GiB here.
   const estimate = await page.evaluate(() => navigator.storage.estimate());
-  test.info().annotations.push({ type: 'quota', description: `CDP quota ${cdp.quota}, usage ${cdp.usage}; navigator.storage.estimate() quota ${estimate.quota}` });
+  test
+    .info()
+    .annotations.push({ type: 'quota', description: `CDP quota ${cdp.quota}, usage ${cdp.usage}; navigator.storage.estimate() quota ${estimate.quota}` });
   await registry.publish(model('large-v1.onnx'), { version: V2, chunkSize: '1m' });
   const failed = await faultyCheck(page, registry);
   return { quota, failed };
 }
 
-test('an update larger than the storage quota fails with quota-exceeded, v1 keeps serving, and once space is back v2 is accepted', async ({ page, registry }) => {
+test('an update larger than the storage quota fails with quota-exceeded, v1 keeps serving, and once space is back v2 is accepted', async ({
+  page,
+  registry,
+}) => {
   const { quota, failed } = await overQuotaUpdate(page, registry);
   const { result, since } = failed;
   expect(result.ok && result.value.failed.map((f) => [f.version, f.error.code]), JSON.stringify(result)).toEqual([[V2, 'quota-exceeded']]);
-  await waitForEventAfter(page, since, (e) => e.type === 'update-failed' && e.version === V2 && e.error.code === 'quota-exceeded', 'update-failed quota-exceeded');
+  await waitForEventAfter(
+    page,
+    since,
+    (e) => e.type === 'update-failed' && e.version === V2 && e.error.code === 'quota-exceeded',
+    'update-failed quota-exceeded',
+  );
   // A quota error is not retried: no chunk was fetched twice.
   const paths = registry.requests({ path: registry.paths.chunks() }).map((r) => r.path);
   expect(new Set(paths).size).toBe(paths.length);

@@ -16,7 +16,13 @@ export async function openHarness(page: Page, registry: TestRegistry): Promise<v
 }
 
 /** Connects the page to the service worker and configures `name` against the test registry. */
-export async function connect(page: Page, registry: TestRegistry, name = 'mlp', download: Partial<DownloadSettings> = FAST_DOWNLOAD, extra: Record<string, unknown> = {}) {
+export async function connect(
+  page: Page,
+  registry: TestRegistry,
+  name = 'mlp',
+  download: Partial<DownloadSettings> = FAST_DOWNLOAD,
+  extra: Record<string, unknown> = {},
+) {
   const connected = await page.evaluate(() => window.harness.sw.connect());
   expect(connected.ok, JSON.stringify(connected)).toBe(true);
   const config = { name, manifestUrl: `${registry.url}/${name}/manifest.json`, publicKeys: [registry.publicKey], download, ...extra };
@@ -47,10 +53,13 @@ export function waitForEvent(page: Page, pred: (e: UpdateEvent) => boolean, what
 export async function waitForEventAfter(page: Page, since: number, pred: (e: UpdateEvent) => boolean, what: string): Promise<UpdateEvent> {
   let found: UpdateEvent | undefined;
   await expect
-    .poll(async () => {
-      found = (await events(page)).slice(since).find(pred);
-      return found !== undefined;
-    }, { message: `waiting for ${what}` })
+    .poll(
+      async () => {
+        found = (await events(page)).slice(since).find(pred);
+        return found !== undefined;
+      },
+      { message: `waiting for ${what}` },
+    )
     .toBe(true);
   return found!;
 }

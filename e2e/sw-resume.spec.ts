@@ -59,7 +59,10 @@ test('a download stopped four times by the browser completes, with no whole chun
   expect(sends.filter((c) => c.whole.length < 1 || c.whole.length > 2)).toEqual([]);
   const resent = sends.filter((c) => c.whole.length === 2);
   const stopBetween = ({ whole: [first, second] }: (typeof sends)[number]) => stops.some((s) => first!.endedAt! <= s.to && s.from <= second!.startedAt);
-  expect(resent.filter((c) => !stopBetween(c)), `stops: ${JSON.stringify(stops)}`).toEqual([]);
+  expect(
+    resent.filter((c) => !stopBetween(c)),
+    `stops: ${JSON.stringify(stops)}`,
+  ).toEqual([]);
   expect(resent.length).toBeLessThanOrEqual(stops.length);
 });
 

@@ -90,7 +90,11 @@ test('the model route serves the bytes of the active and of a named ready versio
   await registry.publish(model('mlp-v2.onnx'), { name: 'mlp', version: '2.0.0' });
   expect(expectOk(await check(page)).value.ready.sort()).toEqual(['1.0.0', '2.0.0']);
   const [v1, v2] = [await registry.release('1.0.0', 'mlp'), await registry.release('2.0.0', 'mlp')];
-  const route = async (version?: string) => expectOk(await page.evaluate(([m, v]) => window.harness.sw.fetchModel(m, v ?? undefined), ['mlp', version ?? null] as const), `GET __baton-model/mlp/${version ?? 'active'}`).value;
+  const route = async (version?: string) =>
+    expectOk(
+      await page.evaluate(([m, v]) => window.harness.sw.fetchModel(m, v ?? undefined), ['mlp', version ?? null] as const),
+      `GET __baton-model/mlp/${version ?? 'active'}`,
+    ).value;
   const before = registry.requests().length;
 
   // The bytes are the release's, whole: their SHA-256 is the one the signed manifest names.

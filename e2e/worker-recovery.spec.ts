@@ -8,7 +8,18 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../src/testing/playwright.js';
 import type { LoadRecord } from '../src/testing/expose-load.js';
 import { ALLOC_OVERFLOW_X0 } from '../src/testing/models.js';
-import { checkForUpdate, loadRecords, runtimeEvents, runtimeMetrics, runtimeStatus, startLoad, stopLoad, waitForLoad, waitForRuntimeEvent, waitForVersion } from '../src/testing/runtime-page.js';
+import {
+  checkForUpdate,
+  loadRecords,
+  runtimeEvents,
+  runtimeMetrics,
+  runtimeStatus,
+  startLoad,
+  stopLoad,
+  waitForLoad,
+  waitForRuntimeEvent,
+  waitForVersion,
+} from '../src/testing/runtime-page.js';
 import { model } from './paths.js';
 import { MLP_X, startRuntime } from './runtime-helpers.js';
 import { openHarness } from './sw-helpers.js';
@@ -81,7 +92,10 @@ function recovery(records: LoadRecord[], armedAt: number) {
 }
 
 test.describe('a hung worker at 100 requests/s', () => {
-  test('fails ≤ 1 % (each typed), serves again on the same version within half a second of calling the worker hung, and the hung worker is gone', async ({ page, registry }, testInfo) => {
+  test('fails ≤ 1 % (each typed), serves again on the same version within half a second of calling the worker hung, and the hung worker is gone', async ({
+    page,
+    registry,
+  }, testInfo) => {
     await registry.publish(model('mlp-v1.onnx'), { name: 'mlp', version: '1' });
     await startRuntime(page, registry, { standbyRespawnDelayMs: 1000 });
     await standbyReady(page);
@@ -101,7 +115,10 @@ test.describe('a hung worker at 100 requests/s', () => {
     testInfo.annotations.push({ type: 'figures', description: JSON.stringify(figures) });
     console.log('hung worker:', figures);
     expect(failed.length, JSON.stringify(figures)).toBeLessThanOrEqual(Math.floor(records.length * 0.01));
-    expect(failed.every((r) => TYPED.has(r.code!)), JSON.stringify(failed)).toBe(true);
+    expect(
+      failed.every((r) => TYPED.has(r.code!)),
+      JSON.stringify(failed),
+    ).toBe(true);
     // Back within the detector's own threshold (from the event) and the recovery time.
     expect(figures.resumeMs, JSON.stringify(figures)).toBeLessThanOrEqual(hangAfterMs(restarted.event.reason) + RECOVERY_MS);
     expect(records.filter((r) => r.ok).every((r) => r.version === '1')).toBe(true);
@@ -142,7 +159,10 @@ test.describe('a hung worker at 100 requests/s', () => {
     testInfo.annotations.push({ type: 'figures', description: JSON.stringify(figures) });
     console.log('hung candidate:', figures);
     expect(failed.length, JSON.stringify(figures)).toBeLessThanOrEqual(Math.floor(records.length * 0.01));
-    expect(failed.every((r) => TYPED.has(r.code!)), JSON.stringify(failed)).toBe(true);
+    expect(
+      failed.every((r) => TYPED.has(r.code!)),
+      JSON.stringify(failed),
+    ).toBe(true);
     expect(figures.resumeMs, JSON.stringify(figures)).toBeLessThanOrEqual(hangAfterMs(restarted.event.reason) + RECOVERY_MS);
     // The kept version answered the requests queued behind the hang, with no load in between.
     expect(resumed.version).toBe('1');
@@ -154,7 +174,10 @@ test.describe('a hung worker at 100 requests/s', () => {
   });
 });
 
-test('an allocation failure fails that request only; the worker is recycled beside the live one and later requests succeed', async ({ page, registry }, testInfo) => {
+test('an allocation failure fails that request only; the worker is recycled beside the live one and later requests succeed', async ({
+  page,
+  registry,
+}, testInfo) => {
   await registry.publish(model('alloc.onnx'), { name: 'mlp', version: '1' });
   await startRuntime(page, registry, { standbyRespawnDelayMs: 1000 });
   await standbyReady(page);
@@ -163,7 +186,10 @@ test('an allocation failure fails that request only; the worker is recycled besi
   await startLoad(page, LOAD);
   await waitForLoad(page, 50);
   // x0 = 2^30: the model asks for a 4 GiB tensor, which 32-bit WASM cannot address.
-  const { failing, failedAt } = await page.evaluate(async (x) => ({ failing: await window.harness.rt.run(x), failedAt: performance.timeOrigin + performance.now() }), [ALLOC_OVERFLOW_X0, ...X.slice(1)]);
+  const { failing, failedAt } = await page.evaluate(
+    async (x) => ({ failing: await window.harness.rt.run(x), failedAt: performance.timeOrigin + performance.now() }),
+    [ALLOC_OVERFLOW_X0, ...X.slice(1)],
+  );
   expect(failing).toMatchObject({ ok: false, error: { code: 'run-failed', details: { allocationFailure: true } } });
   const restarted = await waitForRuntimeEvent(page, 'worker-restarted');
   expect(restarted.event).toMatchObject({ version: '1', cause: 'allocation-failure', serving: '1', reason: { code: 'run-failed' } });

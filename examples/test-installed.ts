@@ -32,7 +32,10 @@ const packDir = join(repo, '.cache', 'pack');
 rmSync(packDir, { recursive: true, force: true });
 mkdirSync(packDir, { recursive: true });
 step('pack baton-ml', 'npm', ['pack', '--silent', '--pack-destination', packDir, ...(prebuilt ? ['--ignore-scripts'] : [])], repo);
-const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
+const tarball = join(
+  packDir,
+  readdirSync(packDir).find((f) => f.endsWith('.tgz'))!,
+);
 
 const app = mkdtempSync(join(tmpdir(), 'baton-quickstart-'));
 cpSync(example, app, {

@@ -60,7 +60,9 @@ const sources = (dir: string): string[] =>
 /** Every relative import (static, dynamic, type-only, re-export) of `file`, as repository paths. */
 function importsOf(file: string): string[] {
   const code = readFileSync(join(root, file), 'utf8');
-  return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => normalize(join(dirname(file), m[1]!)).replace(/\.js$/, '.ts'));
+  return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) =>
+    normalize(join(dirname(file), m[1]!)).replace(/\.js$/, '.ts'),
+  );
 }
 
 describe('the import graph', () => {

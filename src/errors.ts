@@ -24,20 +24,20 @@ export const ERROR_CODES = {
   'model-invalid': 'A file handed to the publisher is not a readable ONNX model.',
   'http-error': 'The server answered with an HTTP error status (details.status).',
   'network-error': 'The request failed below HTTP: offline, connection reset or dropped mid-body.',
-  'timeout': 'A request or a body stalled longer than allowed, or missed its overall deadline (details.deadline).',
+  timeout: 'A request or a body stalled longer than allowed, or missed its overall deadline (details.deadline).',
   'too-slow': 'A body kept arriving, but slower than the minimum throughput allowed (a trickling server).',
   'quota-exceeded': "The origin's storage quota does not leave room for the download.",
   'storage-failed': 'Storage (IndexedDB) failed for a reason other than quota.',
   'incompatible-model': 'This runtime cannot run the version (interface, onnxruntime-web range or execution provider).',
   'version-unavailable': 'The version asked for is not stored and ready on this device.',
-  'unavailable': 'The service worker (or another party) did not answer in time or is gone.',
-  'unhealthy': 'A version failed its health gates on this device and was rolled back (details: the figures).',
+  unavailable: 'The service worker (or another party) did not answer in time or is gone.',
+  unhealthy: 'A version failed its health gates on this device and was rolled back (details: the figures).',
   'model-load-failed': 'onnxruntime-web could not create a session from the model.',
   'warmup-failed': 'The session was created but failed on its warm-up input.',
   'run-failed': '`session.run` failed (bad feeds, or the model failed on this input).',
   'input-too-large': 'An input tensor is larger than the runtime allows (`maxInputElements`); refused before the run.',
   'worker-crashed': 'The inference worker died (crash, out of memory); the call did not complete.',
-  'disposed': 'The runtime was disposed before the call completed.',
+  disposed: 'The runtime was disposed before the call completed.',
   internal: 'Something Baton did not anticipate failed (a bug, or an app callback that threw); the cause and details.name say what.',
 } as const satisfies Record<string, string>;
 
@@ -61,12 +61,7 @@ export class BatonError extends Error {
   readonly code: BatonErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(
-    code: BatonErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: BatonErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.details = details;
@@ -109,12 +104,7 @@ export class BatonError extends Error {
   static isWire(value: unknown): value is BatonErrorWire {
     if (typeof value !== 'object' || value === null) return false;
     const v = value as Record<string, unknown>;
-    return (
-      v['name'] === 'BatonError' &&
-      typeof v['code'] === 'string' &&
-      Object.hasOwn(ERROR_CODES, v['code']) &&
-      typeof v['message'] === 'string'
-    );
+    return v['name'] === 'BatonError' && typeof v['code'] === 'string' && Object.hasOwn(ERROR_CODES, v['code']) && typeof v['message'] === 'string';
   }
 }
 

@@ -9,20 +9,7 @@ export type VersionId = string;
 
 /** Element types a tensor can have, named as onnxruntime-web names them. */
 export type TensorElementType =
-  | 'float32'
-  | 'float16'
-  | 'float64'
-  | 'bfloat16'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'bool'
-  | 'string';
+  'float32' | 'float16' | 'float64' | 'bfloat16' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string';
 
 /** A model input or output. A dimension is a fixed size or a symbolic name such as `"batch"`. */
 export interface TensorSpec {
@@ -238,17 +225,7 @@ export interface SignedEnvelope {
  * a SharedArrayBuffer, which cannot be transferred, is shared instead.
  */
 export type TensorData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | string[];
+  Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | string[];
 
 /** A tensor as plain data. onnxruntime-web's `Tensor` has this shape, so one can be passed as is. */
 export interface TensorLike {
@@ -341,4 +318,3 @@ export interface ModelConfig {
   readonly deviceId?: string;
   readonly download?: Partial<DownloadSettings>;
 }
-

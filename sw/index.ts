@@ -98,7 +98,10 @@ export function installBaton(options: InstallBatonOptions = {}): void {
         });
       } catch (e) {
         const error = toWire(e);
-        return new Response(JSON.stringify(error), { status: error.code === 'version-unavailable' ? 404 : 500, headers: { 'Content-Type': 'application/json' } });
+        return new Response(JSON.stringify(error), {
+          status: error.code === 'version-unavailable' ? 404 : 500,
+          headers: { 'Content-Type': 'application/json' },
+        });
       }
     },
   );

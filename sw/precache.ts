@@ -22,5 +22,8 @@ export function installPrecache(entries: readonly PrecacheEntry[]): void {
   precacheAndRoute(entries.map((e) => (typeof e === 'string' ? e : { url: e.url, revision: e.revision })));
   // A single-page app's navigations (any path, any query) are its index.html.
   if (getCacheKeyForURL('index.html')) registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
-  registerRoute(({ url, request }) => request.method === 'GET' && url.origin === self.location.origin && url.pathname.endsWith('.wasm'), ({ request }) => cacheFirstWasm(request));
+  registerRoute(
+    ({ url, request }) => request.method === 'GET' && url.origin === self.location.origin && url.pathname.endsWith('.wasm'),
+    ({ request }) => cacheFirstWasm(request),
+  );
 }

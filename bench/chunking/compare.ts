@@ -38,7 +38,11 @@ export async function compareChunkings(v1File: string, v2Files: Readonly<Record<
 export function comparisonTable(cmp: ChunkingComparison): string {
   const cases = Object.keys(Object.values(cmp)[0] ?? {});
   const header = ['chunking', 'chunks', ...cases.map((c) => `${c} ÷ size`)];
-  const rows = Object.entries(cmp).map(([name, byCase]) => [name, String(Object.values(byCase)[0]?.chunks ?? ''), ...cases.map((c) => byCase[c]!.ratio.toFixed(3))]);
+  const rows = Object.entries(cmp).map(([name, byCase]) => [
+    name,
+    String(Object.values(byCase)[0]?.chunks ?? ''),
+    ...cases.map((c) => byCase[c]!.ratio.toFixed(3)),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');

@@ -52,7 +52,9 @@ let session: ort.InferenceSession | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 const run = (s: ort.InferenceSession) => {
   const feeds = feedsFor(kind);
-  const job = queue.then(() => s.run(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type as never, t.data as never, t.dims as number[])]))));
+  const job = queue.then(() =>
+    s.run(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type as never, t.data as never, t.dims as number[])]))),
+  );
   queue = job.catch(() => {});
   return job;
 };
@@ -74,7 +76,13 @@ if (loadMs > 0) {
 }
 
 addEventListener('pagehide', () => {
-  const prev: PrevPage = { ...(state.lastOkAt === undefined ? {} : { lastOkAt: state.lastOkAt }), unloadAt: epochNow(), issued: state.issued, completed: state.completed, lost: state.lost };
+  const prev: PrevPage = {
+    ...(state.lastOkAt === undefined ? {} : { lastOkAt: state.lastOkAt }),
+    unloadAt: epochNow(),
+    issued: state.issued,
+    completed: state.completed,
+    lost: state.lost,
+  };
   sessionStorage.setItem(PREV_KEY, JSON.stringify(prev));
 });
 

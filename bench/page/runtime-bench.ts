@@ -56,10 +56,24 @@ export const runtimeBench = {
         ...(opts.serviceWorker ? { serviceWorker: { scriptUrl: './sw.js' } } : {}),
         ...(opts.standbyRespawnDelayMs === undefined ? {} : { standbyRespawnDelayMs: opts.standbyRespawnDelayMs }),
       });
-      for (const type of ['progress', 'version-ready', 'switch', 'released', 'rollback', 'promoted', 'load-failed', 'update-failed', 'worker-restarted', 'error'] as const) {
+      for (const type of [
+        'progress',
+        'version-ready',
+        'switch',
+        'released',
+        'rollback',
+        'promoted',
+        'load-failed',
+        'update-failed',
+        'worker-restarted',
+        'error',
+      ] as const) {
         rt.on(type, (event) => {
           if (type === 'progress' && events.at(-1)?.type === 'progress') return;
-          const detail = type === 'rollback' ? JSON.stringify({ reason: (event as RuntimeEvents['rollback']).reason, figures: (event as RuntimeEvents['rollback']).figures }) : undefined;
+          const detail =
+            type === 'rollback'
+              ? JSON.stringify({ reason: (event as RuntimeEvents['rollback']).reason, figures: (event as RuntimeEvents['rollback']).figures })
+              : undefined;
           events.push({ type, at: pageNow(), ...(versionOf(event) === undefined ? {} : { version: versionOf(event) }), ...(detail ? { detail } : {}) });
         });
       }

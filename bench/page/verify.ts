@@ -34,7 +34,7 @@ function noise(bytes: number): Uint8Array<ArrayBuffer> {
 const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
 
 export async function measureVerify(opts: { megabytes: number; chunkBytes: number; digestFirst: boolean }): Promise<VerifyTiming> {
-  const data = noise(Math.round(opts.megabytes * 2 ** 20 / 4) * 4);
+  const data = noise(Math.round((opts.megabytes * 2 ** 20) / 4) * 4);
   const views: Uint8Array<ArrayBuffer>[] = [];
   for (let o = 0; o < data.length; o += opts.chunkBytes) views.push(data.subarray(o, Math.min(o + opts.chunkBytes, data.length)));
 
@@ -63,7 +63,12 @@ export async function measureVerify(opts: { megabytes: number; chunkBytes: numbe
     retainOnly: async () => ({ chunks: 0, bytes: 0 }),
   };
   // verifyAssembled reads only the version, the whole-file hash and the chunk list.
-  const release = { version: 'bench', sha256: whole.sha, size: data.length, chunks: hashes.map((sha256, i) => ({ sha256, size: views[i]!.length })) } as unknown as Release;
+  const release = {
+    version: 'bench',
+    sha256: whole.sha,
+    size: data.length,
+    chunks: hashes.map((sha256, i) => ({ sha256, size: views[i]!.length })),
+  } as unknown as Release;
   const t = performance.now();
   await verifyAssembled(release, store);
   const assembledMs = performance.now() - t;

@@ -20,14 +20,20 @@ interface AppState {
 }
 
 /** Opens `url` in a browser using `profile`, waits for the app, closes the browser. */
-async function visit(env: BenchEnv, profile: string, url: string, opts: { offline: boolean; app: 'app' | 'plain'; ready: (s: AppState & Record<string, unknown>) => boolean }): Promise<AppState & Record<string, unknown>> {
+async function visit(
+  env: BenchEnv,
+  profile: string,
+  url: string,
+  opts: { offline: boolean; app: 'app' | 'plain'; ready: (s: AppState & Record<string, unknown>) => boolean },
+): Promise<AppState & Record<string, unknown>> {
   const context: BrowserContext = await chromium.launchPersistentContext(profile, { ...env.launchOptions, offline: opts.offline });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
     return await waitUntil(
       async () => {
-        const s = (await page.evaluate((which) => (which === 'app' ? window.app?.state() : window.plain?.state()), opts.app)) as (AppState & Record<string, unknown>) | undefined;
+        const s = (await page.evaluate((which) => (which === 'app' ? window.app?.state() : window.plain?.state()), opts.app)) as
+          (AppState & Record<string, unknown>) | undefined;
         if (s?.error) throw new WaitAborted(`${opts.app} page failed${opts.offline ? ' offline' : ''}: ${s.error}`);
         return s && opts.ready(s) ? s : undefined;
       },
@@ -52,7 +58,11 @@ export async function coldOfflineScenario(env: BenchEnv): Promise<ScenarioOutput
   const urls = { app: batonUrl, plain: plainUrl } as const;
   const profiles = { app: await mkdtemp(join(env.tmpDir, 'cold-app-')), plain: await mkdtemp(join(env.tmpDir, 'cold-plain-')) };
   for (const app of ['app', 'plain'] as const) {
-    await visit(env, profiles[app], urls[app], { offline: false, app, ready: (s) => s.ready && (app === 'app' ? s['controlled'] === true : s['swReady'] === true) });
+    await visit(env, profiles[app], urls[app], {
+      offline: false,
+      app,
+      ready: (s) => s.ready && (app === 'app' ? s['controlled'] === true : s['swReady'] === true),
+    });
   }
   const coldStart = async (app: 'app' | 'plain') => {
     const s = await visit(env, profiles[app], urls[app], { offline: true, app, ready: (st) => st.ready });
@@ -82,5 +92,10 @@ export async function coldOfflineScenario(env: BenchEnv): Promise<ScenarioOutput
     };
   });
   await Promise.all(Object.values(profiles).map((p) => rm(p, { recursive: true, force: true })));
-  return { samples, notes: ['coldOffline: ms from navigation start to the first answer, in a new browser process with the network off (each app\'s profile used once online first); the two alternate which starts first.'] };
+  return {
+    samples,
+    notes: [
+      "coldOffline: ms from navigation start to the first answer, in a new browser process with the network off (each app's profile used once online first); the two alternate which starts first.",
+    ],
+  };
 }

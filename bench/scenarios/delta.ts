@@ -20,9 +20,17 @@ async function deltaOnce(env: BenchEnv, c: DeltaCase): Promise<{ bytes: number; 
   const { context, page } = await openPage(env);
   try {
     await page.evaluate(() => window.bench.updates.connect('sw'));
-    await page.evaluate((a) => window.bench.updates.configure(a.name, a.manifestUrl, a.publicKey), { name, manifestUrl: `${env.registry.url}/${name}/manifest.json`, publicKey: env.registry.publicKey });
+    await page.evaluate((a) => window.bench.updates.configure(a.name, a.manifestUrl, a.publicKey), {
+      name,
+      manifestUrl: `${env.registry.url}/${name}/manifest.json`,
+      publicKey: env.registry.publicKey,
+    });
     const check = async (version: string) => {
-      const r = await withTimeout(page.evaluate((n) => window.bench.updates.check(n), name), 300_000, `downloading ${name} v${version}`);
+      const r = await withTimeout(
+        page.evaluate((n) => window.bench.updates.check(n), name),
+        300_000,
+        `downloading ${name} v${version}`,
+      );
       if ('error' in r || !r.ready.includes(version)) throw new Error(`${name} v${version} is not ready: ${JSON.stringify(r)}`);
     };
     await check('1');
@@ -30,7 +38,10 @@ async function deltaOnce(env: BenchEnv, c: DeltaCase): Promise<{ bytes: number; 
     const path = `/registry/${name}/**`;
     const before = env.registry.server.requests({ path }).length;
     await check('2');
-    const bytes = env.registry.server.requests({ path }).slice(before).reduce((n, r) => n + r.bytesSent, 0);
+    const bytes = env.registry.server
+      .requests({ path })
+      .slice(before)
+      .reduce((n, r) => n + r.bytesSent, 0);
     return { bytes, size: (await stat(env.models.layeredV2[c])).size };
   } finally {
     await page.evaluate(() => window.bench.updates.close()).catch(() => {});
@@ -56,7 +67,9 @@ export async function deltaScenario(env: BenchEnv): Promise<ScenarioOutput> {
   return {
     samples,
     notes: [
-      `delta: ${Object.entries(DELTA_CASES).map(([c, what]) => `${c} = ${what}`).join('; ')}. delta.ratio is "layer", measured every repetition; spread and shifted (deterministic) once.`,
+      `delta: ${Object.entries(DELTA_CASES)
+        .map(([c, what]) => `${c} = ${what}`)
+        .join('; ')}. delta.ratio is "layer", measured every repetition; spread and shifted (deterministic) once.`,
       `delta, what other chunkings would fetch (share of the new version's size; same files, computed in Node):\n\n${table}\n`,
     ],
     extra: { chunking },

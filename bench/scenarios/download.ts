@@ -22,15 +22,33 @@ export async function downloadScenario(env: BenchEnv): Promise<ScenarioOutput> {
     const { context, page } = await openPage(env);
     try {
       await page.evaluate(() => window.bench.updates.connect('sw'));
-      await page.evaluate((a) => window.bench.updates.configure(a.name, a.manifestUrl, a.publicKey), { name, manifestUrl: `${env.registry.url}/${name}/manifest.json`, publicKey: env.registry.publicKey });
-      const raw = () => withTimeout(page.evaluate((u) => window.bench.rawFetch(u), rawUrl), 120_000, 'the raw fetch');
+      await page.evaluate((a) => window.bench.updates.configure(a.name, a.manifestUrl, a.publicKey), {
+        name,
+        manifestUrl: `${env.registry.url}/${name}/manifest.json`,
+        publicKey: env.registry.publicKey,
+      });
+      const raw = () =>
+        withTimeout(
+          page.evaluate((u) => window.bench.rawFetch(u), rawUrl),
+          120_000,
+          'the raw fetch',
+        );
       const baton = async () => {
-        const r = await withTimeout(page.evaluate((n) => window.bench.updates.check(n), name), 300_000, 'the Baton download');
+        const r = await withTimeout(
+          page.evaluate((n) => window.bench.updates.check(n), name),
+          300_000,
+          'the Baton download',
+        );
         if ('error' in r) throw new Error(`the Baton download failed: ${r.error}`);
         if (!r.ready.includes('1')) throw new Error(`version 1 is not ready after the check: ${JSON.stringify(r)}`);
         return r;
       };
-      const chunked = () => withTimeout(page.evaluate((a) => window.bench.chunkedFetch(a.urls, a.concurrency), { urls: chunkUrls, concurrency: DEFAULT_DOWNLOAD.concurrency }), 120_000, 'the chunked fetch');
+      const chunked = () =>
+        withTimeout(
+          page.evaluate((a) => window.bench.chunkedFetch(a.urls, a.concurrency), { urls: chunkUrls, concurrency: DEFAULT_DOWNLOAD.concurrency }),
+          120_000,
+          'the chunked fetch',
+        );
       let f: Awaited<ReturnType<typeof raw>>;
       let b: Awaited<ReturnType<typeof baton>>;
       if (rep % 2 === 1) {
@@ -59,5 +77,10 @@ export async function downloadScenario(env: BenchEnv): Promise<ScenarioOutput> {
       await context.close();
     }
   });
-  return { samples, notes: [`download: ${mb} MiB, 4 MiB chunks, 4 at a time; verifyPhaseMs = from the last chunk stored to ready (reassemble from IndexedDB + whole-file SHA-256 + mark ready); chunkedFetchMs = the same chunks fetched ${DEFAULT_DOWNLOAD.concurrency} at a time in the page, not hashed or stored.`] };
+  return {
+    samples,
+    notes: [
+      `download: ${mb} MiB, 4 MiB chunks, 4 at a time; verifyPhaseMs = from the last chunk stored to ready (reassemble from IndexedDB + whole-file SHA-256 + mark ready); chunkedFetchMs = the same chunks fetched ${DEFAULT_DOWNLOAD.concurrency} at a time in the page, not hashed or stored.`,
+    ],
+  };
 }

@@ -27,12 +27,18 @@ export async function hopScenario(env: BenchEnv): Promise<ScenarioOutput> {
         serviceWorker: false,
       });
       if (!created.ok) throw new Error(`createRuntime failed: ${created.error}`);
-      const s = await withTimeout(page.evaluate((o) => window.bench.hop(o), { modelUrl, blocks, perBlock }), 120_000, 'the hop measurement');
+      const s = await withTimeout(
+        page.evaluate((o) => window.bench.hop(o), { modelUrl, blocks, perBlock }),
+        120_000,
+        'the hop measurement',
+      );
       const direct = median(s.directMs);
       const baton = median(s.batonMs);
       const post = median(s.postMessageMs);
       const comlink = median(s.comlinkMs);
-      env.progress.log(`${rep}/${env.settings.reps}: rt.run ${fmt(baton, 3)} ms, session.run ${fmt(direct, 3)} ms → overhead ${fmt(baton - direct, 3)} ms; postMessage ${fmt(post, 3)} ms, comlink ${fmt(comlink, 3)} ms`);
+      env.progress.log(
+        `${rep}/${env.settings.reps}: rt.run ${fmt(baton, 3)} ms, session.run ${fmt(direct, 3)} ms → overhead ${fmt(baton - direct, 3)} ms; postMessage ${fmt(post, 3)} ms, comlink ${fmt(comlink, 3)} ms`,
+      );
       return { 'hop.overheadMs': baton - direct, 'hop.postMessageMs': post, 'hop.batonMs': baton, 'hop.directMs': direct, 'hop.comlinkMs': comlink };
     } finally {
       await page.evaluate(() => window.bench.rt.dispose()).catch(() => {});

@@ -14,7 +14,8 @@ import { TimeoutError, waitUntil, withTimeout } from '../wait.js';
 /** The live version's worker and the standby. */
 const STEADY_WORKERS = 2;
 
-const standbyReady = (page: Page) => waitUntil(() => page.evaluate(() => window.bench.rt.standby() === 'ready'), { timeoutMs: 30_000, what: 'the standby worker' });
+const standbyReady = (page: Page) =>
+  waitUntil(() => page.evaluate(() => window.bench.rt.standby() === 'ready'), { timeoutMs: 30_000, what: 'the standby worker' });
 
 async function settle(page: Page): Promise<void> {
   await standbyReady(page);
@@ -32,7 +33,11 @@ async function swapTo(page: Page, version: string): Promise<void> {
 class MeasurementHung extends Error {}
 
 async function measure(page: Page): Promise<number> {
-  const m = await withTimeout(page.evaluate(() => window.bench.rt.memory()), 15_000, 'measureUserAgentSpecificMemory').catch((e: unknown) => {
+  const m = await withTimeout(
+    page.evaluate(() => window.bench.rt.memory()),
+    15_000,
+    'measureUserAgentSpecificMemory',
+  ).catch((e: unknown) => {
     throw e instanceof TimeoutError ? new MeasurementHung(e.message) : e;
   });
   if (m === undefined) throw new TypeError('performance.measureUserAgentSpecificMemory is unavailable (is the page cross-origin isolated?)');
@@ -59,7 +64,11 @@ export async function memoryScenario(env: BenchEnv): Promise<ScenarioOutput> {
       if (!created.ok) throw new Error(`createRuntime failed: ${created.error}`);
       await env.registry.publish(env.models.sileroV6, { name, version: '6' });
       await page.evaluate(() => window.bench.rt.startCheck());
-      const checkError = await withTimeout(page.evaluate(() => window.bench.rt.checkDone()), 60_000, 'downloading v6');
+      const checkError = await withTimeout(
+        page.evaluate(() => window.bench.rt.checkDone()),
+        60_000,
+        'downloading v6',
+      );
       if (checkError) throw new Error(`the check failed: ${checkError}`);
       // v6 serves on trial, v5 kept warm beside it: three workers until the first swap.
       await standbyReady(page);
@@ -76,8 +85,15 @@ export async function memoryScenario(env: BenchEnv): Promise<ScenarioOutput> {
       await settle(page);
       const afterAll = await measure(page);
       const ratio = afterAll / afterOne;
-      env.progress.log(`${rep}/${env.settings.reps}: ${fmt(afterOne / 2 ** 20, 1)} MiB after 1 swap, ${fmt(afterAll / 2 ** 20, 1)} MiB after ${swaps} → ×${fmt(ratio)}`);
-      return { 'memory.ratio': ratio, 'memory.afterOneMB': afterOne / 2 ** 20, 'memory.afterAllMB': afterAll / 2 ** 20, 'memory.swapMs': (performance.now() - started) / swaps };
+      env.progress.log(
+        `${rep}/${env.settings.reps}: ${fmt(afterOne / 2 ** 20, 1)} MiB after 1 swap, ${fmt(afterAll / 2 ** 20, 1)} MiB after ${swaps} → ×${fmt(ratio)}`,
+      );
+      return {
+        'memory.ratio': ratio,
+        'memory.afterOneMB': afterOne / 2 ** 20,
+        'memory.afterAllMB': afterAll / 2 ** 20,
+        'memory.swapMs': (performance.now() - started) / swaps,
+      };
     } finally {
       await page.evaluate(() => window.bench.rt.dispose()).catch(() => {});
       await context.close();
@@ -97,5 +113,10 @@ export async function memoryScenario(env: BenchEnv): Promise<ScenarioOutput> {
       }
     }
   });
-  return { samples, notes: [`memory: after ${swaps} swaps${swaps === 50 ? '' : ' (--quick: not 50)'}; MB = MiB; swapMs = wall time per swap (pin → first answer from the new version, including the standby's replacement).`] };
+  return {
+    samples,
+    notes: [
+      `memory: after ${swaps} swaps${swaps === 50 ? '' : ' (--quick: not 50)'}; MB = MiB; swapMs = wall time per swap (pin → first answer from the new version, including the standby's replacement).`,
+    ],
+  };
 }

@@ -60,7 +60,9 @@ export async function reloadScenario(env: BenchEnv): Promise<ScenarioOutput> {
     const out: Record<string, number> = { 'reload.gapMs': 0, 'reload.lost': 0 };
     for (const kind of env.settings.loadModels) {
       const r = await reloadOnce(env, kind, urls[kind]);
-      env.progress.log(`${rep}/${env.settings.reps} ${kind}: no inference for ${fmt(r.gapMs, 0)} ms, ${r.lost} requests lost (${r.queued} queued at unload, ${r.noPage} with no page, ${r.noSession} before the session)`);
+      env.progress.log(
+        `${rep}/${env.settings.reps} ${kind}: no inference for ${fmt(r.gapMs, 0)} ms, ${r.lost} requests lost (${r.queued} queued at unload, ${r.noPage} with no page, ${r.noSession} before the session)`,
+      );
       // The worse of the two models, as for the swap.
       out['reload.gapMs'] = Math.max(out['reload.gapMs']!, r.gapMs);
       out['reload.lost'] = Math.max(out['reload.lost']!, r.lost);
@@ -69,5 +71,10 @@ export async function reloadScenario(env: BenchEnv): Promise<ScenarioOutput> {
     }
     return out;
   });
-  return { samples, notes: [`reload: ${env.settings.loadModels.join(' + ')}, the worse per repetition; lost = queued at unload + slots with no page + requests before the new session.`] };
+  return {
+    samples,
+    notes: [
+      `reload: ${env.settings.loadModels.join(' + ')}, the worse per repetition; lost = queued at unload + slots with no page + requests before the new session.`,
+    ],
+  };
 }

@@ -132,7 +132,8 @@ export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
       const s = await swapOnce(env, kind);
       const expected = s.rolledBack ? '1' : '2';
       if (s.servedAfter !== expected) throw new Error(`after the swap the runtime serves ${s.servedAfter}, not ${expected}`);
-      if (s.rolledBack) env.progress.log(`${rep}/${env.settings.reps} ${kind}: v2 was ROLLED BACK by the health gate (${s.rolledBack}); the window ends at its release`);
+      if (s.rolledBack)
+        env.progress.log(`${rep}/${env.settings.reps} ${kind}: v2 was ROLLED BACK by the health gate (${s.rolledBack}); the window ends at its release`);
       env.progress.log(
         `${rep}/${env.settings.reps} ${kind}: ${s.failed} failed, ${s.stalled} stalled (${s.stalledBeforeSwitch} before the switch) of ${s.swapRequests} in the swap; p99 ${fmt(s.steadyP99Ms, 3)} → ${fmt(s.swapP99Ms, 3)} ms (×${fmt(s.p99Ratio)}), max ${fmt(s.swapMaxMs, 1)} ms; ${Math.round(s.perSecond)}/s; check→switch ${Math.round(s.checkToSwitchMs)} ms, →released ${Math.round(s.switchToReleasedMs)} ms`,
       );
@@ -140,7 +141,17 @@ export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
       out['swap.rollbacks'] = (out['swap.rollbacks'] ?? 0) + (s.rolledBack ? 1 : 0);
       out['swap.stalled']! += s.stalled;
       out['swap.p99Ratio'] = Math.max(out['swap.p99Ratio']!, s.p99Ratio);
-      for (const k of ['steadyP99Ms', 'swapP99Ms', 'swapMaxMs', 'perSecond', 'outOfOrder', 'stalledBeforeSwitch', 'checkToSwitchMs', 'switchToReleasedMs'] as const) out[`swap.${kind}.${k}`] = s[k];
+      for (const k of [
+        'steadyP99Ms',
+        'swapP99Ms',
+        'swapMaxMs',
+        'perSecond',
+        'outOfOrder',
+        'stalledBeforeSwitch',
+        'checkToSwitchMs',
+        'switchToReleasedMs',
+      ] as const)
+        out[`swap.${kind}.${k}`] = s[k];
     }
     return out;
   });

@@ -16,14 +16,30 @@ export async function verifyScenario(env: BenchEnv): Promise<ScenarioOutput> {
   const { context, page } = await openPage(env);
   try {
     const samples = await repeat(env, async (rep) => {
-      const t = await withTimeout(page.evaluate((o) => window.bench.measureVerify(o), { megabytes: mb, chunkBytes: CHUNK, digestFirst: rep % 2 === 1 }), 120_000, 'the hashing');
+      const t = await withTimeout(
+        page.evaluate((o) => window.bench.measureVerify(o), { megabytes: mb, chunkBytes: CHUNK, digestFirst: rep % 2 === 1 }),
+        120_000,
+        'the hashing',
+      );
       const MB = t.bytes / 1e6;
       const rate = (ms: number) => MB / (ms / 1000);
       const baton = rate(t.chunksMs + t.assembledMs);
-      env.progress.log(`${rep}/${env.settings.reps}: Baton ${fmt(baton, 0)} MB/s (chunks ${fmt(rate(t.chunksMs), 0)} MB/s, assembled file ${fmt(rate(t.assembledMs), 0)} MB/s); one digest ${fmt(rate(t.digestMs), 0)} MB/s`);
-      return { 'verify.MBps': baton, 'verify.digestMBps': rate(t.digestMs), 'verify.chunksMBps': rate(t.chunksMs), 'verify.assembledMBps': rate(t.assembledMs) };
+      env.progress.log(
+        `${rep}/${env.settings.reps}: Baton ${fmt(baton, 0)} MB/s (chunks ${fmt(rate(t.chunksMs), 0)} MB/s, assembled file ${fmt(rate(t.assembledMs), 0)} MB/s); one digest ${fmt(rate(t.digestMs), 0)} MB/s`,
+      );
+      return {
+        'verify.MBps': baton,
+        'verify.digestMBps': rate(t.digestMs),
+        'verify.chunksMBps': rate(t.chunksMs),
+        'verify.assembledMBps': rate(t.assembledMs),
+      };
     });
-    return { samples, notes: ['verify: MB/s = 10^6 bytes per second; Baton hashes every byte twice (per chunk on arrival, then the whole file), so its rate is about half the digest\'s at best.'] };
+    return {
+      samples,
+      notes: [
+        "verify: MB/s = 10^6 bytes per second; Baton hashes every byte twice (per chunk on arrival, then the whole file), so its rate is about half the digest's at best.",
+      ],
+    };
   } finally {
     await context.close();
   }

@@ -8,7 +8,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { runCli } from '../../src/cli/run.js';
 import type { ReleaseProfile } from '../../src/types.js';
-import { API_PREFIX, MIN_REQUESTS, PROMOTE_AFTER, ROLLOUT_PERCENT, type CommandRecord, type DemoState, type DemoStep, type DevicePlacement, type StepRequest, type StepResponse } from '../api.js';
+import {
+  API_PREFIX,
+  MIN_REQUESTS,
+  PROMOTE_AFTER,
+  ROLLOUT_PERCENT,
+  type CommandRecord,
+  type DemoState,
+  type DemoStep,
+  type DevicePlacement,
+  type StepRequest,
+  type StepResponse,
+} from '../api.js';
 import type { DemoModels } from './models.js';
 import { placement, saltPlacingInside } from './placement.js';
 import { attachProfile } from './profile.js';

@@ -112,7 +112,13 @@ describe('the scenario steps', () => {
     expect(m.policy.stable).toBe('2.0.0');
     expect(m.policy.candidate).toMatchObject({ version: '3.0.0', percent: 50 });
     expect(v3.placement).toMatchObject({ version: '3.0.0', inside: true });
-    expect(v3.commands.map((c) => c.command.split(' ').slice(0, 2).join(' '))).toEqual(['baton publish', 'baton health', 'baton publish', 'baton promote', 'baton publish']);
+    expect(v3.commands.map((c) => c.command.split(' ').slice(0, 2).join(' '))).toEqual([
+      'baton publish',
+      'baton health',
+      'baton publish',
+      'baton promote',
+      'baton publish',
+    ]);
     expect(v3.commands.every((c) => c.code === 0)).toBe(true);
 
     const second = await control.reset();

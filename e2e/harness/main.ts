@@ -85,7 +85,9 @@ const sw = {
   activate: (model: string, version: string) => outcome(async () => JSON.parse(JSON.stringify(await client!.activate(model, version))) as ModelStatus),
   /** Quarantines a version, as the runtime does after a rollback (reason: `unhealthy`). */
   quarantine: (model: string, version: string) =>
-    outcome(async () => JSON.parse(JSON.stringify(await client!.quarantine(model, version, new BatonError('unhealthy', `quarantined by the test`)))) as ModelStatus),
+    outcome(
+      async () => JSON.parse(JSON.stringify(await client!.quarantine(model, version, new BatonError('unhealthy', `quarantined by the test`)))) as ModelStatus,
+    ),
   events: () => events.slice(),
   /** Loads a stored version (default: the active one) from IndexedDB and runs it: no network involved. */
   runStored: (model: string, input: number[], batch: number, version?: string) =>

@@ -65,12 +65,22 @@ export const runtimeHarness = {
    * failing-run model). `telemetryEndpoint`: export to that collector with Baton's OTLP exporter
    * (exporters are not serialisable). `kit`: what the kit's requests send.
    */
-  async create(config: Omit<RuntimeConfig, 'warmup' | 'telemetry'> & { silero?: boolean; failWarmupOf?: string; telemetryEndpoint?: string; telemetryIntervalMs?: number; kit?: KitInput }) {
+  async create(
+    config: Omit<RuntimeConfig, 'warmup' | 'telemetry'> & {
+      silero?: boolean;
+      failWarmupOf?: string;
+      telemetryEndpoint?: string;
+      telemetryIntervalMs?: number;
+      kit?: KitInput;
+    },
+  ) {
     try {
       const { silero, failWarmupOf, telemetryEndpoint, telemetryIntervalMs, kit, ...rest } = config;
-      const warmup = (release: Release) =>
-        silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined;
-      const telemetry = telemetryEndpoint === undefined ? undefined : { exporters: [otlpExporter({ endpoint: telemetryEndpoint })], ...(telemetryIntervalMs === undefined ? {} : { intervalMs: telemetryIntervalMs }) };
+      const warmup = (release: Release) => (silero ? sileroWarmup(release) : release.version === failWarmupOf ? mlpFeeds([99, 0, 0, 0], 1) : undefined);
+      const telemetry =
+        telemetryEndpoint === undefined
+          ? undefined
+          : { exporters: [otlpExporter({ endpoint: telemetryEndpoint })], ...(telemetryIntervalMs === undefined ? {} : { intervalMs: telemetryIntervalMs }) };
       rt = await createRuntime({ ...rest, warmup, ...(telemetry ? { telemetry } : {}) });
       exposeRuntimeForTests(rt, { input: kitFeeds({ silero, ...kit }) });
       return { ok: true as const, status: JSON.parse(JSON.stringify(rt.status())) as ReturnType<Runtime['status']> };
@@ -81,7 +91,14 @@ export const runtimeHarness = {
   async run(x: number[], batch = 1) {
     try {
       const r = await rt!.run(mlpFeeds(x, batch));
-      return { ok: true as const, version: r.version, ep: r.ep, arm: r.arm, output: Array.from(r.outputs['y']!.data as Float32Array), ...(r.fallback ? { fallback: { from: r.fallback.from, code: r.fallback.error.code } } : {}) };
+      return {
+        ok: true as const,
+        version: r.version,
+        ep: r.ep,
+        arm: r.arm,
+        output: Array.from(r.outputs['y']!.data as Float32Array),
+        ...(r.fallback ? { fallback: { from: r.fallback.from, code: r.fallback.error.code } } : {}),
+      };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
     }
@@ -111,19 +128,32 @@ export const runtimeHarness = {
   async runSilero(samples?: number[]) {
     try {
       const r = await rt!.run(sileroFeeds(samples));
-      return { ok: true as const, version: r.version, ep: r.ep, output: Array.from(r.outputs['output']!.data as Float32Array), stateN: Array.from(r.outputs['stateN']!.data as Float32Array) };
+      return {
+        ok: true as const,
+        version: r.version,
+        ep: r.ep,
+        output: Array.from(r.outputs['output']!.data as Float32Array),
+        stateN: Array.from(r.outputs['stateN']!.data as Float32Array),
+      };
     } catch (e) {
       return { ok: false as const, error: wire(e) };
     }
   },
   log: (afterSeq?: number) => rt!.log(afterSeq),
   flushTelemetry: () => rt!.flushTelemetry(),
-  pin: (v: string) => rt!.pin(v).then(() => true, (e: unknown) => wire(e)),
+  pin: (v: string) =>
+    rt!.pin(v).then(
+      () => true,
+      (e: unknown) => wire(e),
+    ),
   unpin: () => rt!.unpin(),
   crashWorker: () => runtimeTestHooks(rt!).crashWorker(),
   loseGpuDevice: () => runtimeTestHooks(rt!).loseGpuDevice(),
   /** Arms a hang in the serving worker (its next run never returns); resolves with when it was armed (the kit's clock, `pageNow`). */
-  hang: () => runtimeTestHooks(rt!).hangWorker().then(() => pageNow()),
+  hang: () =>
+    runtimeTestHooks(rt!)
+      .hangWorker()
+      .then(() => pageNow()),
   dispose: () => rt?.dispose(),
   /**
    * Renderer + workers memory as the browser measures it. Needs cross-origin isolation, which

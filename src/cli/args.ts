@@ -38,7 +38,11 @@ export function parsePercent(flag: string, text: string): number {
 /** Renders rows as an aligned plain-text table. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -67,7 +71,16 @@ export function parseStage(text: string, now: number): { percent: number; after?
 }
 
 /** The `baton health` flags, each setting one gate of the signed health policy. */
-export const HEALTH_FLAGS = ['promote-after', 'min-requests', 'window-requests', 'window', 'max-error-increase', 'max-p95-ratio', 'min-shadow-agreement', 'alpha'] as const;
+export const HEALTH_FLAGS = [
+  'promote-after',
+  'min-requests',
+  'window-requests',
+  'window',
+  'max-error-increase',
+  'max-p95-ratio',
+  'min-shadow-agreement',
+  'alpha',
+] as const;
 
 /** The health gates named by flags (`get` reads one flag's text); gates not named are left out. */
 export function parseHealthFlags(get: (flag: string) => string | undefined): Partial<HealthPolicy> {
@@ -80,7 +93,8 @@ export function parseHealthFlags(get: (flag: string) => string | undefined): Par
   };
   const window = get('window');
   const alpha = num('alpha');
-  if (alpha !== undefined && !(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha must be a false-rollback rate between 0 and 1 (exclusive), e.g. 0.01; got "${get('alpha')}"`);
+  if (alpha !== undefined && !(alpha > 0 && alpha < 1))
+    throw new UsageError(`--alpha must be a false-rollback rate between 0 and 1 (exclusive), e.g. 0.01; got "${get('alpha')}"`);
   const entries: [keyof HealthPolicy, number | undefined][] = [
     ['promoteAfterRequests', num('promote-after')],
     ['minRequests', num('min-requests')],

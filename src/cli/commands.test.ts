@@ -11,13 +11,22 @@ describe.each(NAMES)('baton %s', (name) => {
 
   it('accepts every flag its help names, and its help names every flag it accepts', () => {
     const named = flagsIn(commandHelp(name));
-    expect([...named].filter((f) => !accepted.has(f)), 'named in the help but refused').toEqual([]);
-    expect([...accepted].filter((f) => !named.has(f)), 'accepted but not in the help').toEqual([]);
+    expect(
+      [...named].filter((f) => !accepted.has(f)),
+      'named in the help but refused',
+    ).toEqual([]);
+    expect(
+      [...accepted].filter((f) => !named.has(f)),
+      'accepted but not in the help',
+    ).toEqual([]);
   });
 
   it('lists --json in its help, and in its lines of `baton help`', () => {
     expect(accepted.has('json')).toBe(true);
-    const block = usage().split('\n\n')[1]!.split(/\n(?=  \S)/).find((b) => b.startsWith(`  ${name} `))!;
+    const block = usage()
+      .split('\n\n')[1]!
+      .split(/\n(?=  \S)/)
+      .find((b) => b.startsWith(`  ${name} `))!;
     expect(block).toContain('--json');
     expect(commandHelp(name)).toContain('--json');
   });

@@ -47,7 +47,8 @@ const policy = (synopsis: string, about: string, flags: readonly (readonly [stri
   flags: [...flags, ...SIGNING_FLAGS, HELP_FLAG],
 });
 
-export type CommandName = 'keygen' | 'publish' | 'rollout' | 'health' | 'promote' | 'rollback' | 'kill' | 'pin' | 'unpin' | 'ab' | 'resign' | 'verify' | 'status' | 'keys' | 'version';
+export type CommandName =
+  'keygen' | 'publish' | 'rollout' | 'health' | 'promote' | 'rollback' | 'kill' | 'pin' | 'unpin' | 'ab' | 'resign' | 'verify' | 'status' | 'keys' | 'version';
 
 /** In the order `baton help` lists them. */
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
@@ -142,8 +143,16 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     Object.fromEntries(HEALTH_FLAGS.map((f) => [f, { type: 'string' as const }])),
   ),
   promote: policy('', 'Makes the candidate the stable version for every device.', [], {}),
-  rollback: policy('--to <version>', 'Makes a published version stable again and stops the rollout.', [['--to <version>', 'the version to go back to']], { to: { type: 'string' } }),
-  kill: policy('<version>', 'Never serves a version again (the stable version cannot be killed: roll back first).', [['<version>', 'the version to kill']], {}, 1),
+  rollback: policy('--to <version>', 'Makes a published version stable again and stops the rollout.', [['--to <version>', 'the version to go back to']], {
+    to: { type: 'string' },
+  }),
+  kill: policy(
+    '<version>',
+    'Never serves a version again (the stable version cannot be killed: roll back first).',
+    [['<version>', 'the version to kill']],
+    {},
+    1,
+  ),
   pin: policy('<version>', 'Every device serves this version, whatever the rollout says.', [['<version>', 'the version to pin']], {}, 1),
   unpin: policy('', 'Ends a pin: the rollout decides again.', [], {}),
   ab: policy(
@@ -211,11 +220,8 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     positionals: 0,
     synopsis: '[--json]',
     note: "print baton's version (also: baton --version, baton -v)",
-    about: "Prints the version of the installed baton-ml package.",
-    flags: [
-      ['--json', 'print it as JSON'],
-      HELP_FLAG,
-    ],
+    about: 'Prints the version of the installed baton-ml package.',
+    flags: [['--json', 'print it as JSON'], HELP_FLAG],
   },
 };
 
@@ -245,12 +251,14 @@ export function commandHelp(name: CommandName): string {
   const spec = COMMANDS[name];
   const width = Math.max(...spec.flags.map(([flag]) => flag.length)) + 2;
   const synopsis = spec.synopsis.split('\n');
-  return [
-    `Usage: baton ${name} ${synopsis[0] ?? ''}`.trimEnd(),
-    ...synopsis.slice(1).map((line) => `${' '.repeat(`Usage: baton ${name} `.length)}${line}`),
-    '',
-    spec.about,
-    '',
-    ...spec.flags.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`),
-  ].join('\n') + '\n';
+  return (
+    [
+      `Usage: baton ${name} ${synopsis[0] ?? ''}`.trimEnd(),
+      ...synopsis.slice(1).map((line) => `${' '.repeat(`Usage: baton ${name} `.length)}${line}`),
+      '',
+      spec.about,
+      '',
+      ...spec.flags.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`),
+    ].join('\n') + '\n'
+  );
 }

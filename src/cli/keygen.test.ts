@@ -48,7 +48,11 @@ describe('baton keygen', () => {
     expect(newId).not.toBe(oldId);
     expect(r.stdout).toContain(`old key id:  ${oldId}\n`);
     expect(r.stdout).toContain(`new key id:  ${newId}\n`);
-    expect(r.stderr).toMatch(new RegExp(`^warning: devices that pin only the old key \\(${oldId}\\) will refuse manifests signed only by the new one .*unless the app pins both.*--key may be repeated`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^warning: devices that pin only the old key \\(${oldId}\\) will refuse manifests signed only by the new one .*unless the app pins both.*--key may be repeated`,
+      ),
+    );
     expect((await stat(join(keys, 'baton-private.json'))).mode & 0o777).toBe(0o600);
   });
 
@@ -57,7 +61,13 @@ describe('baton keygen', () => {
     expect((await keygen('--out', keys)).code).toBe(0);
     const oldId = await keyidIn(keys);
     const r = await keygen('--out', keys, '--force', '--json');
-    expect(JSON.parse(r.stdout)).toEqual({ privatePath: join(keys, 'baton-private.json'), publicPath: join(keys, 'baton-public.json'), keyid: await keyidIn(keys), replacedKeyid: oldId, dryRun: false });
+    expect(JSON.parse(r.stdout)).toEqual({
+      privatePath: join(keys, 'baton-private.json'),
+      publicPath: join(keys, 'baton-public.json'),
+      keyid: await keyidIn(keys),
+      replacedKeyid: oldId,
+      dryRun: false,
+    });
   });
 
   it('--dry-run writes nothing: not into a new directory, not over an existing pair with --force', async () => {

@@ -25,7 +25,8 @@ export async function keygenCommand(p: Parsed, io: CliIo): Promise<number> {
   if (p.json) {
     io.stdout(JSON.stringify({ privatePath, publicPath, keyid: keyid ?? null, replacedKeyid: oldId ?? null, dryRun: p.dryRun }) + '\n');
   } else {
-    if (p.dryRun) io.stdout(`dry run: would ${existing ? `replace the key pair in ${dir} (key id ${oldId})` : `write a new key pair to ${dir}`}; nothing written\n`);
+    if (p.dryRun)
+      io.stdout(`dry run: would ${existing ? `replace the key pair in ${dir} (key id ${oldId})` : `write a new key pair to ${dir}`}; nothing written\n`);
     io.stdout(`private key: ${privatePath}  (keep secret; used by publish and policy commands)\n`);
     io.stdout(`public key:  ${publicPath}  (pin this in the app: createRuntime({ publicKeys: [...] }))\n`);
     if (existing) io.stdout(`old key id:  ${oldId}\n`);

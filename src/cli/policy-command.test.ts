@@ -28,21 +28,37 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 // Registry: stable 1.0.0, candidate 2.0.0 at 10 % (salt s), sequence 2.
 describe.each<[string[], Partial<RolloutPolicy>]>([
   [['rollout', '--percent', '50'], { stable: '1.0.0', candidate: { version: '2.0.0', percent: 50, salt: 's' } }],
-  [['rollout', '--stage', '5', '--stage', '20@+1d'], { candidate: { version: '2.0.0', percent: 20, salt: 's', stages: [{ percent: 5 }, { percent: 20, after: '2026-06-02T00:00:00.000Z' }] } }],
+  [
+    ['rollout', '--stage', '5', '--stage', '20@+1d'],
+    { candidate: { version: '2.0.0', percent: 20, salt: 's', stages: [{ percent: 5 }, { percent: 20, after: '2026-06-02T00:00:00.000Z' }] } },
+  ],
   [['health', '--max-p95-ratio', '3'], { health: expect.objectContaining({ maxP95Ratio: 3 }) as RolloutPolicy['health'] }],
   [['promote'], { stable: '2.0.0', candidate: undefined }],
   [['rollback', '--to', '1.0.0'], { stable: '1.0.0', candidate: undefined }],
   [['kill', '2.0.0'], { stable: '1.0.0', candidate: undefined, killed: ['2.0.0'] }],
   [['pin', '1.0.0'], { pinned: '1.0.0' }],
   [['unpin'], { pinned: undefined }],
-  [['ab', '--arm', 'a=1.0.0', '--arm', 'b=2.0.0:3', '--salt', 'exp'], { ab: { salt: 'exp', arms: [{ name: 'a', version: '1.0.0', weight: 1 }, { name: 'b', version: '2.0.0', weight: 3 }] } }],
+  [
+    ['ab', '--arm', 'a=1.0.0', '--arm', 'b=2.0.0:3', '--salt', 'exp'],
+    {
+      ab: {
+        salt: 'exp',
+        arms: [
+          { name: 'a', version: '1.0.0', weight: 1 },
+          { name: 'b', version: '2.0.0', weight: 3 },
+        ],
+      },
+    },
+  ],
   [['ab', '--end'], { ab: undefined }],
 ])('baton %j --dry-run', (args, expected) => {
   it('prints the policy it would sign and the next sequence; the registry is unchanged', async () => {
     const before = await snapshot(reg);
     const text = await baton(...args, ...signing, '--dry-run');
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^dry run: ${args[0]} would sign stable .*; next manifest sequence 3\\n(health gates: .*\\n)?nothing written \\(--dry-run\\)\\n$`));
+    expect(text.stdout).toMatch(
+      new RegExp(`^dry run: ${args[0]} would sign stable .*; next manifest sequence 3\\n(health gates: .*\\n)?nothing written \\(--dry-run\\)\\n$`),
+    );
     const json = await baton(...args, ...signing, '--dry-run', '--json');
     const out = JSON.parse(json.stdout) as { dryRun: boolean; sequence: number; policy: RolloutPolicy };
     expect(out).toMatchObject({ dryRun: true, sequence: 3 });

@@ -40,10 +40,14 @@ describe('publish says which rollout it applied', () => {
     const reg = join(dir, 'rollout-registry');
     const v1 = await baton('publish', model(1), '--version', '1.0.0', ...signing(reg));
     expect(v1.code, v1.stderr).toBe(0);
-    expect(v1.stdout).toMatch(/^published mlp 1\.0\.0 \(\d+ B, 1 chunk: 1 written, 0 already stored\) as stable; manifest sequence 1\nrollout: stable \(first release\)\n$/);
+    expect(v1.stdout).toMatch(
+      /^published mlp 1\.0\.0 \(\d+ B, 1 chunk: 1 written, 0 already stored\) as stable; manifest sequence 1\nrollout: stable \(first release\)\n$/,
+    );
 
     const v2 = await baton('publish', model(2), '--version', '2.0.0', '--rollout', '10', ...signing(reg));
-    expect(v2.stdout).toMatch(/ as candidate at 10%; manifest sequence 2\nrollout: 10 % of devices \(--rollout 10\); the other devices stay on stable 1\.0\.0\n$/);
+    expect(v2.stdout).toMatch(
+      / as candidate at 10%; manifest sequence 2\nrollout: 10 % of devices \(--rollout 10\); the other devices stay on stable 1\.0\.0\n$/,
+    );
 
     const v3 = await baton('publish', model(3), '--version', '3.0.0', ...signing(reg), '--json');
     expect(JSON.parse(v3.stdout)).toMatchObject({
@@ -60,14 +64,24 @@ describe('publish says which rollout it applied', () => {
     });
 
     const v4 = await baton('publish', model(4), '--version', '4.0.0', ...signing(reg));
-    expect(v4.stdout).toMatch(/ as candidate at 100%; manifest sequence 4\nrollout: 100 % of devices \(no --rollout given\)\nreplaces candidate 3\.0\.0 \(was at 100 %\)\n$/);
+    expect(v4.stdout).toMatch(
+      / as candidate at 100%; manifest sequence 4\nrollout: 100 % of devices \(no --rollout given\)\nreplaces candidate 3\.0\.0 \(was at 100 %\)\n$/,
+    );
     expect((await readManifest(reg)).policy).toMatchObject({ stable: '1.0.0', candidate: { version: '4.0.0', percent: 100 } });
   });
 
   it('--json of a first release: stable, no candidate replaced, nothing compared', async () => {
     const reg = join(dir, 'first-json');
     const r = await baton('publish', model(1), '--version', '1', ...signing(reg), '--json');
-    expect(JSON.parse(r.stdout)).toMatchObject({ role: 'stable', firstRelease: true, rollout: 100, rolloutDefaulted: true, replacedCandidate: null, comparedTo: null, dryRun: false });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      role: 'stable',
+      firstRelease: true,
+      rollout: 100,
+      rolloutDefaulted: true,
+      replacedCandidate: null,
+      comparedTo: null,
+      dryRun: false,
+    });
   });
 });
 
@@ -92,8 +106,14 @@ describe('an incompatible model', () => {
   it('is published with --allow-incompatible, with a warning line', async () => {
     const r = await baton('publish', sileroModelPath('v5'), '--version', '5', '--rollout', '5', '--allow-incompatible', ...signing(reg, 'vad'), '--json');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe(`warning: version 5 changes the model interface of stable version legacy (${SILERO_CHANGES}); devices running an app that declares the old interface refuse it (incompatible-model)\n`);
-    expect(JSON.parse(r.stdout)).toMatchObject({ version: '5', comparedTo: 'legacy', interfaceChanges: expect.arrayContaining([{ side: 'inputs', name: 'state', change: 'added', to: 'float32' }]) });
+    expect(r.stderr).toBe(
+      `warning: version 5 changes the model interface of stable version legacy (${SILERO_CHANGES}); devices running an app that declares the old interface refuse it (incompatible-model)\n`,
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      version: '5',
+      comparedTo: 'legacy',
+      interfaceChanges: expect.arrayContaining([{ side: 'inputs', name: 'state', change: 'added', to: 'float32' }]),
+    });
     expect((await readManifest(reg, 'vad')).policy).toMatchObject({ stable: 'legacy', candidate: { version: '5', percent: 5 } });
   });
 });
@@ -111,17 +131,42 @@ describe('a refused publish leaves the registry byte for byte as it was', () => 
   });
 
   it.each<[string, () => string[], number, RegExp]>([
-    ['another model in the folder', () => ['publish', model(3), '--version', '3.0.0', '--registry', reg, '--name', 'b', '--key', key], 2, /registry holds model "mlp", not "b"/],
-    ['a name the schema refuses', () => ['publish', model(3), '--version', '3.0.0', '--registry', reg, '--name', 'Bad_Name', '--key', key], 2, /--name "Bad_Name" is not a model name/],
-    ['a name that climbs out of the registry', () => ['publish', model(3), '--version', '3.0.0', '--registry', join(reg, 'mlp'), '--name', '../escaped', '--key', key], 2, /is not a model name/],
+    [
+      'another model in the folder',
+      () => ['publish', model(3), '--version', '3.0.0', '--registry', reg, '--name', 'b', '--key', key],
+      2,
+      /registry holds model "mlp", not "b"/,
+    ],
+    [
+      'a name the schema refuses',
+      () => ['publish', model(3), '--version', '3.0.0', '--registry', reg, '--name', 'Bad_Name', '--key', key],
+      2,
+      /--name "Bad_Name" is not a model name/,
+    ],
+    [
+      'a name that climbs out of the registry',
+      () => ['publish', model(3), '--version', '3.0.0', '--registry', join(reg, 'mlp'), '--name', '../escaped', '--key', key],
+      2,
+      /is not a model name/,
+    ],
     ['a version the schema refuses', () => ['publish', model(3), '--version', '3.0 beta', ...signing(reg)], 2, /--version "3\.0 beta" is not a valid version/],
     ['a version already published', () => ['publish', model(3), '--version', '1.0.0', ...signing(reg)], 2, /already published/],
     ['--rollout on a first release', () => ['publish', model(3), '--version', '1', '--rollout', '5', ...signing(reg, 'fresh')], 2, /first release/],
     ['an incompatible model', () => ['publish', sileroModelPath('v5'), '--version', '3.0.0', ...signing(reg)], 1, /incompatible-model/],
-    ['a key that did not sign the manifest', () => ['publish', model(3), '--version', '3.0.0', '--registry', reg, '--name', 'mlp', '--key', otherKey], 1, /unknown-key: .* was not signed by the --key given/],
+    [
+      'a key that did not sign the manifest',
+      () => ['publish', model(3), '--version', '3.0.0', '--registry', reg, '--name', 'mlp', '--key', otherKey],
+      1,
+      /unknown-key: .* was not signed by the --key given/,
+    ],
     ['a missing model file', () => ['publish', join(dir, 'nope.onnx'), '--version', '3.0.0', ...signing(reg)], 1, /cannot read model file/],
     ['a file that is not a model', () => ['publish', join(dir, 'not-a-model.onnx'), '--version', '3.0.0', ...signing(reg)], 1, /model-invalid/],
-    ['samples that do not fit', () => ['publish', model(3), '--version', '3.0.0', '--profile', join(dir, 'bad-samples.json'), ...signing(reg)], 1, /model-invalid/],
+    [
+      'samples that do not fit',
+      () => ['publish', model(3), '--version', '3.0.0', '--profile', join(dir, 'bad-samples.json'), ...signing(reg)],
+      1,
+      /model-invalid/,
+    ],
   ])('%s', async (_, argv, code, message) => {
     const before = await snapshot(dir);
     const r = await baton(...argv());
@@ -152,7 +197,17 @@ describe('publish --dry-run', () => {
     const before = await snapshot(reg);
     // The bytes of 1.0.0 again, under a new version: every chunk is already stored.
     const r = await baton('publish', model(1), '--version', '1.0.1', '--rollout', '20', ...signing(reg), '--dry-run', '--json');
-    expect(JSON.parse(r.stdout)).toMatchObject({ dryRun: true, version: '1.0.1', sequence: 2, chunks: 1, chunksWritten: 0, chunksReused: 1, bytesWritten: 0, rollout: 20, rolloutDefaulted: false });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      dryRun: true,
+      version: '1.0.1',
+      sequence: 2,
+      chunks: 1,
+      chunksWritten: 0,
+      chunksReused: 1,
+      bytesWritten: 0,
+      rollout: 20,
+      rolloutDefaulted: false,
+    });
     expect(await snapshot(reg)).toEqual(before);
   });
 
@@ -171,13 +226,41 @@ describe('publish --dry-run', () => {
 
 describe('a file that cannot be read is one line, exit 1', () => {
   it.each<[string, () => string[], () => string]>([
-    ['model file', () => ['publish', join(dir, 'model.onnx'), '--version', '1', ...signing(join(dir, 'r'))], () => `baton publish: cannot read model file ${join(dir, 'model.onnx')}: no such file\n`],
-    ['key file', () => ['publish', model(1), '--version', '1', '--registry', join(dir, 'r'), '--name', 'mlp', '--key', join(dir, 'nokey.json')], () => `baton publish: cannot read private key ${join(dir, 'nokey.json')}: no such file\n`],
-    ['samples file', () => ['publish', model(1), '--version', '1', '--profile', join(dir, 'none.json'), ...signing(join(dir, 'r'))], () => `baton publish: cannot read profile samples ${join(dir, 'none.json')}: no such file\n`],
-    ['registry that is a file', () => ['publish', model(1), '--version', '1', ...signing(model(2))], () => `baton publish: cannot read registry manifest ${join(model(2), 'mlp', 'manifest.json')}: a part of the path is a file, not a directory\n`],
-    ['public key for status', () => ['status', '--registry', join(dir, 'r'), '--name', 'mlp', '--pub', join(dir, 'nopub.json')], () => `baton status: cannot read public key ${join(dir, 'nopub.json')}: no such file\n`],
-    ['public key for verify', () => ['verify', '--registry', join(dir, 'r'), '--name', 'mlp', '--pub', join(dir, 'nopub.json')], () => `baton verify: cannot read public key ${join(dir, 'nopub.json')}: no such file\n`],
-    ['public key passed as --key', () => ['rollout', '--percent', '5', '--registry', join(dir, 'r'), '--name', 'mlp', '--key', join(dir, 'keys', 'baton-public.json')], () => `baton rollout: ${join(dir, 'keys', 'baton-public.json')} is not a private key (no "privateKey"); did you pass the public key?\n`],
+    [
+      'model file',
+      () => ['publish', join(dir, 'model.onnx'), '--version', '1', ...signing(join(dir, 'r'))],
+      () => `baton publish: cannot read model file ${join(dir, 'model.onnx')}: no such file\n`,
+    ],
+    [
+      'key file',
+      () => ['publish', model(1), '--version', '1', '--registry', join(dir, 'r'), '--name', 'mlp', '--key', join(dir, 'nokey.json')],
+      () => `baton publish: cannot read private key ${join(dir, 'nokey.json')}: no such file\n`,
+    ],
+    [
+      'samples file',
+      () => ['publish', model(1), '--version', '1', '--profile', join(dir, 'none.json'), ...signing(join(dir, 'r'))],
+      () => `baton publish: cannot read profile samples ${join(dir, 'none.json')}: no such file\n`,
+    ],
+    [
+      'registry that is a file',
+      () => ['publish', model(1), '--version', '1', ...signing(model(2))],
+      () => `baton publish: cannot read registry manifest ${join(model(2), 'mlp', 'manifest.json')}: a part of the path is a file, not a directory\n`,
+    ],
+    [
+      'public key for status',
+      () => ['status', '--registry', join(dir, 'r'), '--name', 'mlp', '--pub', join(dir, 'nopub.json')],
+      () => `baton status: cannot read public key ${join(dir, 'nopub.json')}: no such file\n`,
+    ],
+    [
+      'public key for verify',
+      () => ['verify', '--registry', join(dir, 'r'), '--name', 'mlp', '--pub', join(dir, 'nopub.json')],
+      () => `baton verify: cannot read public key ${join(dir, 'nopub.json')}: no such file\n`,
+    ],
+    [
+      'public key passed as --key',
+      () => ['rollout', '--percent', '5', '--registry', join(dir, 'r'), '--name', 'mlp', '--key', join(dir, 'keys', 'baton-public.json')],
+      () => `baton rollout: ${join(dir, 'keys', 'baton-public.json')} is not a private key (no "privateKey"); did you pass the public key?\n`,
+    ],
   ])('%s', async (_, argv, line) => {
     expect(await baton(...argv())).toEqual({ code: 1, stdout: '', stderr: line() });
   });

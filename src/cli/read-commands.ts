@@ -29,7 +29,9 @@ export async function verifyCommand(p: Parsed, io: CliIo): Promise<number> {
     const { manifest, ...rest } = report;
     io.stdout(JSON.stringify({ ...rest, sequence: manifest?.sequence, versions: manifest?.versions.map((r) => r.version) }) + '\n');
   } else if (report.ok) {
-    io.stdout(`ok: ${report.name} sequence ${report.manifest?.sequence}, ${report.manifest?.versions.length} versions, ${report.chunksChecked} chunks (${formatBytes(report.bytesChecked)}) verified\n`);
+    io.stdout(
+      `ok: ${report.name} sequence ${report.manifest?.sequence}, ${report.manifest?.versions.length} versions, ${report.chunksChecked} chunks (${formatBytes(report.bytesChecked)}) verified\n`,
+    );
   } else {
     for (const problem of report.problems) io.stdout(`FAIL ${problem.code}: ${problem.message}\n`);
   }
@@ -52,12 +54,35 @@ export async function statusCommand(p: Parsed, io: CliIo): Promise<number> {
     io.stderr('note: signature not checked (pass --pub to verify)\n');
   }
   if (p.json) {
-    io.stdout(JSON.stringify({ name: manifest.name, sequence: manifest.sequence, issuedAt: manifest.issuedAt, expires: manifest.expires, policy: manifest.policy, versions: manifest.versions.map((r) => ({ version: r.version, size: r.size, chunks: r.chunks.length, sha256: r.sha256, publishedAt: r.publishedAt, role: roleOf(manifest, r.version) })) }) + '\n');
+    io.stdout(
+      JSON.stringify({
+        name: manifest.name,
+        sequence: manifest.sequence,
+        issuedAt: manifest.issuedAt,
+        expires: manifest.expires,
+        policy: manifest.policy,
+        versions: manifest.versions.map((r) => ({
+          version: r.version,
+          size: r.size,
+          chunks: r.chunks.length,
+          sha256: r.sha256,
+          publishedAt: r.publishedAt,
+          role: roleOf(manifest, r.version),
+        })),
+      }) + '\n',
+    );
     return 0;
   }
   io.stdout(`${manifest.name}  sequence ${manifest.sequence}  issued ${manifest.issuedAt}  expires ${manifest.expires}\n`);
   io.stdout(`policy: ${describePolicy(manifest)}\n\n`);
-  const rows = manifest.versions.map((r) => [r.version, roleOf(manifest, r.version), formatBytes(r.size), String(r.chunks.length), r.sha256.slice(0, 12), r.publishedAt]);
+  const rows = manifest.versions.map((r) => [
+    r.version,
+    roleOf(manifest, r.version),
+    formatBytes(r.size),
+    String(r.chunks.length),
+    r.sha256.slice(0, 12),
+    r.publishedAt,
+  ]);
   io.stdout(table(['version', 'role', 'size', 'chunks', 'sha256', 'published'], rows) + '\n');
   return 0;
 }
@@ -91,7 +116,10 @@ export async function keysCommand(p: Parsed, io: CliIo): Promise<number> {
   } else {
     io.stdout(`${name} sequence ${manifest.sequence} is signed by ${signedBy.length} key(s):\n`);
     for (const keyid of signedBy) io.stdout(`  ${keyid}\n`);
-    for (const c of checks) io.stdout(`${c.verifies ? 'ok  ' : 'FAIL'} ${c.path} (${c.keyid.slice(0, 16)}…): ${c.verifies ? 'an app pinning it accepts this manifest' : 'an app pinning only this key refuses this manifest (unknown-key)'}\n`);
+    for (const c of checks)
+      io.stdout(
+        `${c.verifies ? 'ok  ' : 'FAIL'} ${c.path} (${c.keyid.slice(0, 16)}…): ${c.verifies ? 'an app pinning it accepts this manifest' : 'an app pinning only this key refuses this manifest (unknown-key)'}\n`,
+      );
   }
   return checks.every((c) => c.verifies) ? 0 : 1;
 }

@@ -14,7 +14,8 @@ const DAY = 86_400_000;
 let dir: string;
 let reg: string;
 const key = (which: string, half: 'private' | 'public') => join(dir, which, `baton-${half}.json`);
-const manifest = async (): Promise<Manifest> => parsePayloadJson(openEnvelope(new Uint8Array(await readFile(join(reg, 'mlp', 'manifest.json')))).payloadBytes) as Manifest;
+const manifest = async (): Promise<Manifest> =>
+  parsePayloadJson(openEnvelope(new Uint8Array(await readFile(join(reg, 'mlp', 'manifest.json')))).payloadBytes) as Manifest;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'baton-rotation-'));
@@ -22,7 +23,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'v1.onnx'), mlpModel(1));
   expect((await baton(T0, 'keygen', '--out', join(dir, 'old'))).code).toBe(0);
   expect((await baton(T0, 'keygen', '--out', join(dir, 'new'))).code).toBe(0);
-  expect((await baton(T0, 'publish', join(dir, 'v1.onnx'), '--name', 'mlp', '--version', '1.0.0', '--registry', reg, '--key', key('old', 'private'))).code).toBe(0);
+  expect(
+    (await baton(T0, 'publish', join(dir, 'v1.onnx'), '--name', 'mlp', '--version', '1.0.0', '--registry', reg, '--key', key('old', 'private'))).code,
+  ).toBe(0);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

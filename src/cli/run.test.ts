@@ -32,8 +32,7 @@ async function batonAt(now: number, ...argv: string[]) {
 const signing = () => ['--registry', registry, '--name', 'mlp', '--key', join(keyDir, 'baton-private.json')];
 const checking = (pub = join(keyDir, 'baton-public.json')) => ['--registry', registry, '--name', 'mlp', '--pub', pub];
 const manifestPath = () => join(registry, 'mlp', 'manifest.json');
-const readManifest = async (): Promise<Manifest> =>
-  parsePayloadJson(openEnvelope(new Uint8Array(await readFile(manifestPath()))).payloadBytes) as Manifest;
+const readManifest = async (): Promise<Manifest> => parsePayloadJson(openEnvelope(new Uint8Array(await readFile(manifestPath()))).payloadBytes) as Manifest;
 
 async function verifyJson(pub?: string) {
   const { code, stdout } = await baton('verify', ...checking(pub), '--json');
@@ -96,16 +95,33 @@ describe('baton publish → verify', () => {
         (m) =>
           expect(m.policy.candidate).toMatchObject({
             percent: 50,
-            stages: [{ percent: 1 }, { percent: 10, after: new Date(T0 + 86_400_000).toISOString() }, { percent: 50, after: '2030-01-02T00:00:00.000Z', minHealthyRuns: 100 }],
+            stages: [
+              { percent: 1 },
+              { percent: 10, after: new Date(T0 + 86_400_000).toISOString() },
+              { percent: 50, after: '2030-01-02T00:00:00.000Z', minHealthyRuns: 100 },
+            ],
           }),
       ],
       [['rollout', '--no-stages'], (m) => expect(m.policy.candidate?.stages).toBeUndefined()],
-      [['health', '--promote-after', '50', '--window', '90s', '--max-p95-ratio', '3'], (m) => expect(m.policy.health).toMatchObject({ promoteAfterRequests: 50, windowMs: 90_000, maxP95Ratio: 3, minRequests: 30 })],
+      [
+        ['health', '--promote-after', '50', '--window', '90s', '--max-p95-ratio', '3'],
+        (m) => expect(m.policy.health).toMatchObject({ promoteAfterRequests: 50, windowMs: 90_000, maxP95Ratio: 3, minRequests: 30 }),
+      ],
       [['pin', '2.0.0'], (m) => expect(m.policy.pinned).toBe('2.0.0')],
       [['unpin'], (m) => expect(m.policy.pinned).toBeUndefined()],
       [['promote'], (m) => expect(m.policy).toMatchObject({ stable: '2.0.0' })],
       [['rollback', '--to', '1.0.0'], (m) => expect(m.policy.stable).toBe('1.0.0')],
-      [['ab', '--arm', 'a=1.0.0:3', '--arm', 'b=2.0.0', '--salt', 'exp-1'], (m) => expect(m.policy.ab).toEqual({ salt: 'exp-1', arms: [{ name: 'a', version: '1.0.0', weight: 3 }, { name: 'b', version: '2.0.0', weight: 1 }] })],
+      [
+        ['ab', '--arm', 'a=1.0.0:3', '--arm', 'b=2.0.0', '--salt', 'exp-1'],
+        (m) =>
+          expect(m.policy.ab).toEqual({
+            salt: 'exp-1',
+            arms: [
+              { name: 'a', version: '1.0.0', weight: 3 },
+              { name: 'b', version: '2.0.0', weight: 1 },
+            ],
+          }),
+      ],
       [['ab', '--end'], (m) => expect(m.policy.ab).toBeUndefined()],
       [['kill', '2.0.0'], (m) => expect(m.policy.killed).toEqual(['2.0.0'])],
     ];
@@ -202,7 +218,21 @@ describe('publish stores nothing twice', () => {
     const reg = join(dir, 'dedup-registry');
     await writeFile(join(dir, 'large-v1.onnx'), largeModel({ megabytes: 4, variant: 1, changedFraction: 0.05 }));
     await writeFile(join(dir, 'large-v2.onnx'), largeModel({ megabytes: 4, variant: 2, changedFraction: 0.05 }));
-    const args = (file: string, version: string) => ['publish', join(dir, file), '--name', 'big', '--version', version, '--registry', reg, '--key', join(keyDir, 'baton-private.json'), '--chunk-size', '64k', '--json'];
+    const args = (file: string, version: string) => [
+      'publish',
+      join(dir, file),
+      '--name',
+      'big',
+      '--version',
+      version,
+      '--registry',
+      reg,
+      '--key',
+      join(keyDir, 'baton-private.json'),
+      '--chunk-size',
+      '64k',
+      '--json',
+    ];
     const v1 = JSON.parse((await baton(...args('large-v1.onnx', '1'))).stdout) as Record<string, number>;
     const v2 = JSON.parse((await baton(...args('large-v2.onnx', '2'))).stdout) as Record<string, number>;
     expect(v1.chunksWritten).toBe(v1.chunks);
@@ -224,7 +254,8 @@ describe('the real Silero VAD models', () => {
     const pub = (name: string) => ['publish', '--name', name, '--registry', reg, '--key', key];
     expect((await baton(...pub('vad-legacy'), sileroModelPath('legacy'), '--version', 'legacy')).code).toBe(0);
     expect((await baton(...pub('vad'), sileroModelPath('v5'), '--version', '5')).code).toBe(0);
-    const read = async (name: string) => (parsePayloadJson(openEnvelope(new Uint8Array(await readFile(join(reg, name, 'manifest.json')))).payloadBytes) as Manifest).versions[0]!;
+    const read = async (name: string) =>
+      (parsePayloadJson(openEnvelope(new Uint8Array(await readFile(join(reg, name, 'manifest.json')))).payloadBytes) as Manifest).versions[0]!;
     const legacy = await read('vad-legacy');
     const v5 = await read('vad');
     expect(v5.inputs.map((i) => i.name).sort()).toEqual(['input', 'sr', 'state']);

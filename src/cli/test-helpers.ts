@@ -33,7 +33,14 @@ export async function snapshot(dir: string): Promise<Map<string, string>> {
   }
   for (const entry of entries) {
     const path = join(entry.parentPath, entry.name);
-    out.set(relative(dir, path), entry.isDirectory() ? 'dir/' : createHash('sha256').update(await readFile(path)).digest('hex'));
+    out.set(
+      relative(dir, path),
+      entry.isDirectory()
+        ? 'dir/'
+        : createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex'),
+    );
   }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -10,29 +10,23 @@ import { sha256Hex } from './sha256.js';
 const ED25519 = { name: 'Ed25519' } as const;
 // RFC 8032 §7.1, test 1: a known-valid key, imported once to probe for native support.
 const PROBE_KEY = new Uint8Array([
-  0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
-  0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a,
+  0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02,
+  0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a,
 ]);
 
 let nativeSupport: Promise<boolean> | undefined;
 
 /** Whether WebCrypto implements Ed25519 here; probed once per realm. */
 export function hasNativeEd25519(): Promise<boolean> {
-  nativeSupport ??= crypto.subtle
-    .importKey('raw', PROBE_KEY, ED25519, false, ['verify'])
-    .then(
-      () => true,
-      () => false,
-    );
+  nativeSupport ??= crypto.subtle.importKey('raw', PROBE_KEY, ED25519, false, ['verify']).then(
+    () => true,
+    () => false,
+  );
   return nativeSupport;
 }
 
 /** Verifies `sig` over `message`. Malformed keys or signatures verify as false, never throw. */
-export async function ed25519Verify(
-  publicKey: Uint8Array<ArrayBuffer>,
-  sig: Uint8Array<ArrayBuffer>,
-  message: Uint8Array<ArrayBuffer>,
-): Promise<boolean> {
+export async function ed25519Verify(publicKey: Uint8Array<ArrayBuffer>, sig: Uint8Array<ArrayBuffer>, message: Uint8Array<ArrayBuffer>): Promise<boolean> {
   if (publicKey.length !== 32 || sig.length !== 64) return false;
   try {
     if (await hasNativeEd25519()) {
@@ -48,10 +42,7 @@ export async function ed25519Verify(
 }
 
 /** Signs `message` with a key from {@link generateKeyPair}. */
-export async function ed25519Sign(
-  key: PrivateKeyJson,
-  message: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array<ArrayBuffer>> {
+export async function ed25519Sign(key: PrivateKeyJson, message: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
   const seed = base64ToBytes(key.privateKey);
   if (await hasNativeEd25519()) {
     const jwk: JsonWebKey = {

@@ -25,7 +25,11 @@ describe('downloadRelease', () => {
   it('fetches each chunk once, stores it, reports monotone progress and verifies the whole file', async () => {
     const release = await registry.release('1', testBytes(1000), 64);
     const progress: DownloadProgress[] = [];
-    const summary = await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: noSleep }, { baseUrl: BASE, settings: SETTINGS, onProgress: (p) => progress.push(p) });
+    const summary = await downloadRelease(
+      release,
+      { fetch: registry.fetch, chunks: store, sleep: noSleep },
+      { baseUrl: BASE, settings: SETTINGS, onProgress: (p) => progress.push(p) },
+    );
     expect(registry.chunkRequests()).toHaveLength(16);
     expect(new Set(registry.chunkRequests()).size).toBe(16);
     expect(summary).toMatchObject({ bytesDone: 1000, bytesTotal: 1000, chunksFetched: 16, chunksReused: 0 });
@@ -70,7 +74,9 @@ describe('downloadRelease', () => {
     const good = registry.files.get(bad)!;
     registry.files.set(bad, testBytes(64, 99)); // persistent corruption of chunk 8
     const settings = { ...SETTINGS, concurrency: 1 };
-    const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: noSleep }, { baseUrl: BASE, settings }).catch((e: unknown) => e);
+    const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store, sleep: noSleep }, { baseUrl: BASE, settings }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(BatonError);
     expect((error as BatonError).code).toBe('hash-mismatch');
     expect(registry.requests.filter((p) => p === bad)).toHaveLength(2); // once more, then fail fast
@@ -104,7 +110,11 @@ describe('downloadRelease', () => {
   it('rejects at once with the caller’s reason when its signal is already aborted, fetching nothing', async () => {
     const release = await registry.release('1', testBytes(256), 64);
     const reason = new BatonError('timeout', 'the check missed its deadline');
-    const error = await downloadRelease(release, { fetch: registry.fetch, chunks: store }, { baseUrl: BASE, settings: SETTINGS, signal: AbortSignal.abort(reason) }).catch((e: unknown) => e);
+    const error = await downloadRelease(
+      release,
+      { fetch: registry.fetch, chunks: store },
+      { baseUrl: BASE, settings: SETTINGS, signal: AbortSignal.abort(reason) },
+    ).catch((e: unknown) => e);
     expect(error).toBe(reason);
     expect(registry.chunkRequests()).toEqual([]);
   });

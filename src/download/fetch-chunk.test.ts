@@ -9,7 +9,14 @@ import { chunkLimits, DEFAULT_DOWNLOAD } from './settings.js';
 
 const BYTES = testBytes(1000);
 /** Generous limits with `over` applied: each test names the one it is about. */
-const limits = (over: Partial<RequestLimits> = {}): RequestLimits => ({ deadlineMs: 60_000, stallTimeoutMs: 10_000, minBytesPerSecond: 0, windowMs: 10_000, graceMs: 10_000, ...over });
+const limits = (over: Partial<RequestLimits> = {}): RequestLimits => ({
+  deadlineMs: 60_000,
+  stallTimeoutMs: 10_000,
+  minBytesPerSecond: 0,
+  windowMs: 10_000,
+  graceMs: 10_000,
+  ...over,
+});
 const ref = async (bytes = BYTES) => ({ sha256: await sha256Hex(bytes), size: bytes.length });
 
 /** A fetch answering with a stream built from `parts`; `pulled` counts what the client consumed. */
@@ -45,7 +52,10 @@ function streamFetch(parts: (Uint8Array | 'stall')[], opts: { endless?: Uint8Arr
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e, 'expected a rejection').toBeInstanceOf(BatonError);
   return (e as BatonError).code;
 }
@@ -174,7 +184,11 @@ describe('fetchChunk deadlines (issue #13)', () => {
     const bytes = testBytes(4 * 2 ** 20);
     const expected = { sha256: await sha256Hex(bytes), size: bytes.length };
     // 50 KB every 4 s: bursty, silent in between, 12.5 KB/s on average.
-    const pending = fetchChunk('u', expected, { fetch: pacedFetch(timers, bytes, 4_000, 50_000), limits: chunkLimits(DEFAULT_DOWNLOAD, expected.size), timers });
+    const pending = fetchChunk('u', expected, {
+      fetch: pacedFetch(timers, bytes, 4_000, 50_000),
+      limits: chunkLimits(DEFAULT_DOWNLOAD, expected.size),
+      timers,
+    });
     await timers.advance(4_000 * Math.ceil(bytes.length / 50_000) + 4_000); // the last piece, then the end
     const value = await pending; // hashing 4 MiB takes real time
     expect(value.byteLength).toBe(bytes.length); // (verified: fetchChunk checked the hash)
@@ -237,8 +251,12 @@ describe('fetchChunk sizes after decoding', () => {
   it('reports Retry-After as details.retryAfterMs, in seconds or as an HTTP date', async () => {
     const now = Date.parse('2026-06-01T00:00:00Z');
     const answer = (value: string) => async () => new Response('busy', { status: 503, headers: { 'Retry-After': value } });
-    expect(await fetchChunk('u', await ref(), { fetch: answer('3'), limits: limits(), now: () => now }).catch((e: unknown) => e)).toMatchObject({ details: { status: 503, retryAfterMs: 3000 } });
+    expect(await fetchChunk('u', await ref(), { fetch: answer('3'), limits: limits(), now: () => now }).catch((e: unknown) => e)).toMatchObject({
+      details: { status: 503, retryAfterMs: 3000 },
+    });
     const date = new Date(now + 7_000).toUTCString();
-    expect(await fetchChunk('u', await ref(), { fetch: answer(date), limits: limits(), now: () => now }).catch((e: unknown) => e)).toMatchObject({ details: { retryAfterMs: 7000 } });
+    expect(await fetchChunk('u', await ref(), { fetch: answer(date), limits: limits(), now: () => now }).catch((e: unknown) => e)).toMatchObject({
+      details: { retryAfterMs: 7000 },
+    });
   });
 });

@@ -76,7 +76,10 @@ describe('fetchManifest', () => {
 
   it('reports an HTTP error with its status and Retry-After', async () => {
     const busy: typeof fetch = async () => new Response('busy', { status: 429, headers: { 'Retry-After': '5' } });
-    expect(await fetchManifest('u', { fetch: busy, limits: LIMITS }).catch((e: unknown) => e)).toMatchObject({ code: 'http-error', details: { status: 429, retryAfterMs: 5_000 } });
+    expect(await fetchManifest('u', { fetch: busy, limits: LIMITS }).catch((e: unknown) => e)).toMatchObject({
+      code: 'http-error',
+      details: { status: 429, retryAfterMs: 5_000 },
+    });
   });
 
   it('abandons a manifest trickled at 1 byte/s with too-slow after the grace period (issue #13)', async () => {

@@ -7,8 +7,7 @@ import { guardRequest, type RequestGuard, type RequestLimits, type Timers } from
 import { httpError } from './http.js';
 
 export type FetchedManifest =
-  | { readonly notModified: true }
-  | { readonly notModified: false; readonly bytes: Uint8Array<ArrayBuffer>; readonly etag: string | null };
+  { readonly notModified: true } | { readonly notModified: false; readonly bytes: Uint8Array<ArrayBuffer>; readonly etag: string | null };
 
 export interface FetchManifestOptions {
   readonly fetch: typeof fetch;

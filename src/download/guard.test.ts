@@ -67,7 +67,9 @@ describe('guardRequest', () => {
     const timers = manualTimers();
     const guard = guardRequest({ ...LIMITS, deadlineMs: 1_000 }, { what: 'chunk c', url: 'u', timers });
     await timers.advance(1_000);
-    expect(() => guard.fail(new DOMException('aborted', 'AbortError'))).toThrow(expect.objectContaining({ code: 'timeout', details: expect.objectContaining({ deadline: 1_000 }) }));
+    expect(() => guard.fail(new DOMException('aborted', 'AbortError'))).toThrow(
+      expect.objectContaining({ code: 'timeout', details: expect.objectContaining({ deadline: 1_000 }) }),
+    );
     const mine = new BatonError('size-mismatch', 'short');
     expect(() => guard.fail(mine)).toThrow(mine);
 

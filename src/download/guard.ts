@@ -147,7 +147,14 @@ export function guardRequest(limits: RequestLimits, opts: GuardOptions): Request
     armStall();
     if (Number.isFinite(limits.deadlineMs)) {
       deadlineTimer = timers.setTimeout(
-        () => decide(new BatonError('timeout', `${opts.what} missed its ${Math.round(limits.deadlineMs)} ms deadline`, details({ deadline: Math.round(limits.deadlineMs) }))),
+        () =>
+          decide(
+            new BatonError(
+              'timeout',
+              `${opts.what} missed its ${Math.round(limits.deadlineMs)} ms deadline`,
+              details({ deadline: Math.round(limits.deadlineMs) }),
+            ),
+          ),
         limits.deadlineMs,
       );
     }

@@ -57,24 +57,30 @@ describe('withRetry', () => {
     expect(await attempts(flaky)).toEqual({ calls: 4, delays: [100, 200, 250], outcome: 'ok' });
   });
 
-  it.each([['network-error', code('network-error')], ['timeout', code('timeout')], ['too-slow', code('too-slow')], ['HTTP 503', http(503)], ['HTTP 429', http(429)]])(
-    'gives up on %s after exactly `attempts` calls, with the last error',
-    async (_name, error) => {
-      const { calls, outcome } = await attempts(Array(10).fill(error));
-      expect(calls).toBe(4);
-      expect(outcome).toBe(error);
-    },
-  );
+  it.each([
+    ['network-error', code('network-error')],
+    ['timeout', code('timeout')],
+    ['too-slow', code('too-slow')],
+    ['HTTP 503', http(503)],
+    ['HTTP 429', http(429)],
+  ])('gives up on %s after exactly `attempts` calls, with the last error', async (_name, error) => {
+    const { calls, outcome } = await attempts(Array(10).fill(error));
+    expect(calls).toBe(4);
+    expect(outcome).toBe(error);
+  });
 
-  it.each([['hash-mismatch', code('hash-mismatch')], ['size-mismatch', code('size-mismatch')], ['HTTP 404', http(404)], ['HTTP 403', http(403)], ['HTTP 410', http(410)]])(
-    'tries %s at most twice, then fails fast',
-    async (_name, error) => {
-      const { calls, delays, outcome } = await attempts(Array(10).fill(error));
-      expect(calls).toBe(2);
-      expect(delays).toEqual([100]);
-      expect(outcome).toBe(error);
-    },
-  );
+  it.each([
+    ['hash-mismatch', code('hash-mismatch')],
+    ['size-mismatch', code('size-mismatch')],
+    ['HTTP 404', http(404)],
+    ['HTTP 403', http(403)],
+    ['HTTP 410', http(410)],
+  ])('tries %s at most twice, then fails fast', async (_name, error) => {
+    const { calls, delays, outcome } = await attempts(Array(10).fill(error));
+    expect(calls).toBe(2);
+    expect(delays).toEqual([100]);
+    expect(outcome).toBe(error);
+  });
 
   it('a hash mismatch that heals on the second request succeeds', async () => {
     expect(await attempts([code('hash-mismatch')])).toMatchObject({ calls: 2, outcome: 'ok' });
@@ -86,12 +92,14 @@ describe('withRetry', () => {
     expect((await attempts([code('hash-mismatch')], { ...settings, attempts: 1 })).calls).toBe(1);
   });
 
-  it.each([['quota-exceeded', code('quota-exceeded')], ['storage-failed', code('storage-failed')], ['HTTP 400', http(400)], ['a TypeError', new TypeError('bug')]])(
-    'never retries %s',
-    async (_name, error) => {
-      expect(await attempts([error])).toMatchObject({ calls: 1, delays: [], outcome: error });
-    },
-  );
+  it.each([
+    ['quota-exceeded', code('quota-exceeded')],
+    ['storage-failed', code('storage-failed')],
+    ['HTTP 400', http(400)],
+    ['a TypeError', new TypeError('bug')],
+  ])('never retries %s', async (_name, error) => {
+    expect(await attempts([error])).toMatchObject({ calls: 1, delays: [], outcome: error });
+  });
 
   it('honours Retry-After (details.retryAfterMs) over the backoff, capped by maxDelayMs', async () => {
     const wide = { attempts: 3, baseDelayMs: 100, maxDelayMs: 5_000 };

@@ -36,7 +36,15 @@ export function resolveDownloadSettings(given: Partial<DownloadSettings> = {}): 
   atLeast('retry.baseDelayMs', s.retry.baseDelayMs, 0);
   atLeast('retry.maxDelayMs', s.retry.maxDelayMs, 0);
   atLeast('minBytesPerSecond', s.minBytesPerSecond, 0);
-  for (const field of ['stallTimeoutMs', 'throughputWindowMs', 'throughputGraceMs', 'manifestDeadlineMs', 'chunkDeadlineSlackMs', 'checkDeadlineMs', 'checkBytesPerSecond'] as const) {
+  for (const field of [
+    'stallTimeoutMs',
+    'throughputWindowMs',
+    'throughputGraceMs',
+    'manifestDeadlineMs',
+    'chunkDeadlineSlackMs',
+    'checkDeadlineMs',
+    'checkBytesPerSecond',
+  ] as const) {
     if (!(s[field] > 0)) throw new RangeError(`download.${field} must be a number > 0, got ${String(s[field])}`);
   }
   return s;

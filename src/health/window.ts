@@ -80,4 +80,5 @@ export class SlidingWindow {
 }
 
 const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
-const quantile = (ascending: readonly number[], p: number) => (ascending.length === 0 ? 0 : ascending[Math.min(ascending.length - 1, Math.floor(p * ascending.length))]!);
+const quantile = (ascending: readonly number[], p: number) =>
+  ascending.length === 0 ? 0 : ascending[Math.min(ascending.length - 1, Math.floor(p * ascending.length))]!;

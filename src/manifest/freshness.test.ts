@@ -7,7 +7,13 @@ const manifest = { issuedAt: '2026-06-08T00:00:00.000Z', expires: '2026-07-08T00
 
 describe('freshnessOf', () => {
   it('without an age limit, a valid manifest is fresh however old, and an expired one is stale', () => {
-    expect(freshnessOf(manifest, { now: T, verifiedAt: T - 1000 })).toEqual({ stale: false, issuedAt: manifest.issuedAt, expires: manifest.expires, ageMs: 2 * DAY, verifiedAt: T - 1000 });
+    expect(freshnessOf(manifest, { now: T, verifiedAt: T - 1000 })).toEqual({
+      stale: false,
+      issuedAt: manifest.issuedAt,
+      expires: manifest.expires,
+      ageMs: 2 * DAY,
+      verifiedAt: T - 1000,
+    });
     expect(freshnessOf(manifest, { now: Date.parse(manifest.expires) })).toMatchObject({ stale: true, reason: 'expired', ageMs: 30 * DAY });
   });
 

@@ -28,7 +28,10 @@ export function freshnessOf(
   manifest: Pick<Manifest, 'issuedAt' | 'expires'> | undefined,
   opts: { readonly now: number; readonly verifiedAt?: number; readonly maxAgeMs?: number },
 ): Freshness {
-  const common = { ...(opts.verifiedAt === undefined ? {} : { verifiedAt: opts.verifiedAt }), ...(opts.maxAgeMs === undefined ? {} : { maxAgeMs: opts.maxAgeMs }) };
+  const common = {
+    ...(opts.verifiedAt === undefined ? {} : { verifiedAt: opts.verifiedAt }),
+    ...(opts.maxAgeMs === undefined ? {} : { maxAgeMs: opts.maxAgeMs }),
+  };
   if (!manifest) return { stale: false, reason: 'none', ...common };
   const ageMs = opts.now - Date.parse(manifest.issuedAt);
   const held = { issuedAt: manifest.issuedAt, expires: manifest.expires, ageMs, ...common };

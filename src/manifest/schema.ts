@@ -33,14 +33,8 @@ export const LIMITS = {
 
 const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256'));
 const shortString = z.string().check(z.minLength(1), z.maxLength(LIMITS.shortString));
-const versionId = z.string().check(
-  z.minLength(1),
-  z.maxLength(64),
-  z.regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, 'letters, digits and . + _ - (not leading)'),
-);
-export const modelName = z.string().check(
-  z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits and . _ - (max 64)'),
-);
+const versionId = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, 'letters, digits and . + _ - (not leading)'));
+export const modelName = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits and . _ - (max 64)'));
 const isoTime = z.iso.datetime();
 const percent = z.number().check(z.gte(0), z.lte(100));
 const fraction = z.number().check(z.gte(0), z.lte(1));
@@ -48,10 +42,7 @@ const count = z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 
 const tensorSpec = z.object({
   name: z.string().check(z.minLength(1), z.maxLength(256)),
-  type: z.enum([
-    'float32', 'float16', 'float64', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16',
-    'int32', 'uint32', 'int64', 'uint64', 'bool', 'string',
-  ]),
+  type: z.enum(['float32', 'float16', 'float64', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']),
   shape: z.array(z.union([count, shortString])).check(z.maxLength(LIMITS.tensorRank)),
 });
 
@@ -105,7 +96,12 @@ const release = z
         total += c.size;
         const last = i === r.chunks.length - 1;
         if ((!last && c.size !== r.chunkSize) || (last && c.size > r.chunkSize)) {
-          ctx.issues.push({ code: 'custom', input: c.size, path: ['chunks', i, 'size'], message: `must be ${last ? 'at most' : 'exactly'} chunkSize (${r.chunkSize})` });
+          ctx.issues.push({
+            code: 'custom',
+            input: c.size,
+            path: ['chunks', i, 'size'],
+            message: `must be ${last ? 'at most' : 'exactly'} chunkSize (${r.chunkSize})`,
+          });
         }
       });
       if (total !== r.size) {
@@ -121,11 +117,7 @@ const policy = z.object({
       version: versionId,
       percent,
       salt: shortString,
-      stages: z.optional(
-        z
-          .array(z.object({ percent, after: z.optional(isoTime), minHealthyRuns: z.optional(count) }))
-          .check(z.maxLength(LIMITS.stages)),
-      ),
+      stages: z.optional(z.array(z.object({ percent, after: z.optional(isoTime), minHealthyRuns: z.optional(count) })).check(z.maxLength(LIMITS.stages))),
       shadow: z.optional(
         z.object({
           sampleRate: fraction,
@@ -138,9 +130,7 @@ const policy = z.object({
   ab: z.optional(
     z.object({
       salt: shortString,
-      arms: z
-        .array(z.object({ name: shortString, version: versionId, weight: z.number().check(z.gt(0)) }))
-        .check(z.minLength(2), z.maxLength(LIMITS.arms)),
+      arms: z.array(z.object({ name: shortString, version: versionId, weight: z.number().check(z.gt(0)) })).check(z.minLength(2), z.maxLength(LIMITS.arms)),
     }),
   ),
   pinned: z.optional(versionId),
@@ -189,7 +179,8 @@ function checkReferences(m: z.infer<typeof manifest>, report: (issue: Issue) => 
   mustServe(p.stable, ['policy', 'stable']);
   if (p.candidate) {
     mustServe(p.candidate.version, ['policy', 'candidate', 'version']);
-    if (p.candidate.version === p.stable) issues.push({ code: 'custom', input: p.stable, path: ['policy', 'candidate', 'version'], message: 'is the stable version' });
+    if (p.candidate.version === p.stable)
+      issues.push({ code: 'custom', input: p.stable, path: ['policy', 'candidate', 'version'], message: 'is the stable version' });
   }
   if (p.pinned !== undefined) mustServe(p.pinned, ['policy', 'pinned']);
   p.ab?.arms.forEach((a, i) => mustServe(a.version, ['policy', 'ab', 'arms', i, 'version']));
@@ -230,9 +221,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.input === undefined ? 'is missing' : `must be ${issue.expected}`;
     case 'too_big':
-      return issue.origin === 'array' ? `has more than ${issue.maximum} entries` : `must be at most ${issue.maximum}${issue.origin === 'string' ? ' characters' : ''}`;
+      return issue.origin === 'array'
+        ? `has more than ${issue.maximum} entries`
+        : `must be at most ${issue.maximum}${issue.origin === 'string' ? ' characters' : ''}`;
     case 'too_small':
-      return issue.origin === 'array' ? `needs at least ${issue.minimum} entries` : `must be at least ${issue.minimum}${issue.origin === 'string' ? ' characters' : ''}`;
+      return issue.origin === 'array'
+        ? `needs at least ${issue.minimum} entries`
+        : `must be at least ${issue.minimum}${issue.origin === 'string' ? ' characters' : ''}`;
     case 'invalid_format':
       return `must be ${issue.format === 'regex' ? issue.message : `a valid ${issue.format}`}`;
     case 'invalid_value':

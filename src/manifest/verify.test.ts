@@ -82,11 +82,35 @@ describe('verifyManifest refuses with a typed error', () => {
   it('manifest-invalid: an envelope of the wrong shape, naming the field', async () => {
     const good = await signManifest(sampleManifest(), [key.privateKey]);
     await rejectsWith(verifyManifest('[]', opts()), 'manifest-invalid', '(envelope)');
-    await rejectsWith(verifyManifest(editEnvelope(good, (e) => (e['payloadType'] = 'text/plain')), opts()), 'manifest-invalid', 'payloadType');
-    await rejectsWith(verifyManifest(editEnvelope(good, (e) => (e['payload'] = 'not base64!')), opts()), 'manifest-invalid', 'payload');
-    await rejectsWith(verifyManifest(editEnvelope(good, (e) => (e['signatures'] = [])), opts()), 'manifest-invalid', 'signatures');
     await rejectsWith(
-      verifyManifest(editEnvelope(good, (e) => (e['signatures'] = [{ keyid: 'abc', sig: 'AAAA' }])), opts()),
+      verifyManifest(
+        editEnvelope(good, (e) => (e['payloadType'] = 'text/plain')),
+        opts(),
+      ),
+      'manifest-invalid',
+      'payloadType',
+    );
+    await rejectsWith(
+      verifyManifest(
+        editEnvelope(good, (e) => (e['payload'] = 'not base64!')),
+        opts(),
+      ),
+      'manifest-invalid',
+      'payload',
+    );
+    await rejectsWith(
+      verifyManifest(
+        editEnvelope(good, (e) => (e['signatures'] = [])),
+        opts(),
+      ),
+      'manifest-invalid',
+      'signatures',
+    );
+    await rejectsWith(
+      verifyManifest(
+        editEnvelope(good, (e) => (e['signatures'] = [{ keyid: 'abc', sig: 'AAAA' }])),
+        opts(),
+      ),
       'manifest-invalid',
       'signatures[0].keyid',
     );
@@ -106,13 +130,17 @@ describe('verifyManifest refuses with a typed error', () => {
     ['a wrong type', (m) => (m['sequence'] = '6'), 'sequence'],
     ['a missing field', (m) => delete m['expires'], 'expires'],
     ['an oversized string', (m) => (m['name'] = 'x'.repeat(65)), 'name'],
-    ['a bad chunk hash', (m) => ((m['versions'] as Manifest['versions'])[0]!.chunks[1] as { sha256: string }).sha256 = 'XYZ', 'versions[0].chunks[1].sha256'],
+    ['a bad chunk hash', (m) => (((m['versions'] as Manifest['versions'])[0]!.chunks[1] as { sha256: string }).sha256 = 'XYZ'), 'versions[0].chunks[1].sha256'],
     ['too many versions', (m) => (m['versions'] = Array.from({ length: 257 }, (_, i) => sampleRelease(`${i}.0.0`))), 'versions'],
     ['chunks that do not tile the file', (m) => ((m['versions'] as { size: number }[])[1]!.size = 11), 'versions[1].size'],
     ['a stable version that is not listed', (m) => ((m['policy'] as { stable: string }).stable = '9.9.9'), 'policy.stable'],
     ['a killed stable version', (m) => ((m['policy'] as { killed: string[] }).killed = ['1.0.0']), 'policy.stable'],
     ['a percentage over 100', (m) => ((m['policy'] as { candidate: { percent: number } }).candidate.percent = 101), 'policy.candidate.percent'],
-    ['an unknown execution provider', (m) => ((m['versions'] as { compat: { executionProviders: string[] } }[])[0]!.compat.executionProviders = ['cuda']), 'versions[0].compat.executionProviders[0]'],
+    [
+      'an unknown execution provider',
+      (m) => ((m['versions'] as { compat: { executionProviders: string[] } }[])[0]!.compat.executionProviders = ['cuda']),
+      'versions[0].compat.executionProviders[0]',
+    ],
     ['expiry before issue time', (m) => (m['expires'] = '2025-01-01T00:00:00.000Z'), 'expires'],
   ])('manifest-invalid: %s, naming the field', async (_what, edit, field) => {
     const payload = structuredClone(sampleManifest()) as unknown as Record<string, unknown>;
@@ -139,7 +167,13 @@ describe('verifyManifest refuses with a typed error', () => {
     const a = await signManifest(sampleManifest(), [key.privateKey]);
     const b = await signManifest(sampleManifest({ sequence: 6 }), [key.privateKey]);
     const sigA = (JSON.parse(utf8Decode(a)) as { signatures: unknown }).signatures;
-    await rejectsWith(verifyManifest(editEnvelope(b, (e) => (e['signatures'] = sigA)), opts()), 'signature-invalid');
+    await rejectsWith(
+      verifyManifest(
+        editEnvelope(b, (e) => (e['signatures'] = sigA)),
+        opts(),
+      ),
+      'signature-invalid',
+    );
   });
 
   it('unknown-key: signed only by a key the app does not pin', async () => {

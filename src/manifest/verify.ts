@@ -68,11 +68,7 @@ export async function verifyManifest(input: Uint8Array | string, opts: VerifyOpt
  * Checks the envelope's signatures against the pinned keys; returns the key ids that verified.
  * A signature by a key that is not pinned is ignored, as TUF does: it neither helps nor hurts.
  */
-export async function checkSignatures(
-  { envelope, payloadBytes }: OpenedEnvelope,
-  publicKeys: readonly PublicKeyJson[],
-  threshold: number,
-): Promise<string[]> {
+export async function checkSignatures({ envelope, payloadBytes }: OpenedEnvelope, publicKeys: readonly PublicKeyJson[], threshold: number): Promise<string[]> {
   if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError(`threshold must be a positive integer, got ${threshold}`);
   if (publicKeys.length === 0) throw new TypeError('publicKeys is empty: pin at least one key');
   const trusted = new Map<string, Uint8Array<ArrayBuffer>>();

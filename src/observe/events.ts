@@ -48,7 +48,12 @@ export type RuntimeEvents = {
    * worker, or, during a trial, the kept version it replaced (the router then decides, usually
    * loading the candidate again: a `switch` event says so).
    */
-  'worker-restarted': { readonly version: VersionId; readonly reason: BatonError; readonly cause: 'crashed' | 'hung' | 'allocation-failure'; readonly serving: VersionId };
+  'worker-restarted': {
+    readonly version: VersionId;
+    readonly reason: BatonError;
+    readonly cause: 'crashed' | 'hung' | 'allocation-failure';
+    readonly serving: VersionId;
+  };
   error: { readonly error: BatonError; readonly during: string };
   /** A version was loaded and warmed in its worker, ready to take over. */
   warmed: { readonly version: VersionId; readonly ep: ExecutionProvider; readonly loadMs: number; readonly warmupMs: number };

@@ -74,6 +74,14 @@ export class LogHistogram {
 
   summary(): HistogramSummary {
     if (this.count === 0) return { count: 0, mean: 0, min: 0, max: 0, p50: 0, p95: 0, p99: 0 };
-    return { count: this.count, mean: this.sum / this.count, min: this.min, max: this.max, p50: this.quantile(0.5), p95: this.quantile(0.95), p99: this.quantile(0.99) };
+    return {
+      count: this.count,
+      mean: this.sum / this.count,
+      min: this.min,
+      max: this.max,
+      p50: this.quantile(0.5),
+      p95: this.quantile(0.95),
+      p99: this.quantile(0.99),
+    };
   }
 }

@@ -33,9 +33,21 @@ export function createLifecycleMapper(): LifecycleMapper {
           if (steps.has(step)) return undefined;
           steps.add(step);
           if (e.phase === 'downloading') {
-            return { level: 'info', type: 'download-started', version: e.version, message: `downloading ${e.version}: ${e.chunksTotal - e.chunksReused} of ${e.chunksTotal} chunks to fetch`, data: { bytesTotal: e.bytesTotal, chunksTotal: e.chunksTotal, chunksReused: e.chunksReused } };
+            return {
+              level: 'info',
+              type: 'download-started',
+              version: e.version,
+              message: `downloading ${e.version}: ${e.chunksTotal - e.chunksReused} of ${e.chunksTotal} chunks to fetch`,
+              data: { bytesTotal: e.bytesTotal, chunksTotal: e.chunksTotal, chunksReused: e.chunksReused },
+            };
           }
-          return { level: 'info', type: 'download-verifying', version: e.version, message: `verifying ${e.version} (${e.bytesFetched} bytes fetched)`, data: { bytesFetched: e.bytesFetched, chunksFetched: e.chunksFetched } };
+          return {
+            level: 'info',
+            type: 'download-verifying',
+            version: e.version,
+            message: `verifying ${e.version} (${e.bytesFetched} bytes fetched)`,
+            data: { bytesFetched: e.bytesFetched, chunksFetched: e.chunksFetched },
+          };
         }
         case 'manifest-accepted': {
           const e = event as RuntimeEvents['manifest-accepted'];
@@ -47,11 +59,23 @@ export function createLifecycleMapper(): LifecycleMapper {
         }
         case 'warmed': {
           const e = event as RuntimeEvents['warmed'];
-          return { level: 'info', type, version: e.version, message: `${e.version} loaded (${e.loadMs.toFixed(0)} ms) and warmed (${e.warmupMs.toFixed(0)} ms) on ${e.ep}`, data: { ep: e.ep, loadMs: e.loadMs, warmupMs: e.warmupMs } };
+          return {
+            level: 'info',
+            type,
+            version: e.version,
+            message: `${e.version} loaded (${e.loadMs.toFixed(0)} ms) and warmed (${e.warmupMs.toFixed(0)} ms) on ${e.ep}`,
+            data: { ep: e.ep, loadMs: e.loadMs, warmupMs: e.warmupMs },
+          };
         }
         case 'switch': {
           const e = event as RuntimeEvents['switch'];
-          return { level: 'info', type, version: e.to, message: `${e.from ?? 'nothing'} → ${e.to} (${e.ep})`, data: { ...(e.from ? { from: e.from } : {}), ep: e.ep } };
+          return {
+            level: 'info',
+            type,
+            version: e.to,
+            message: `${e.from ?? 'nothing'} → ${e.to} (${e.ep})`,
+            data: { ...(e.from ? { from: e.from } : {}), ep: e.ep },
+          };
         }
         case 'released': {
           const e = event as RuntimeEvents['released'];
@@ -64,7 +88,14 @@ export function createLifecycleMapper(): LifecycleMapper {
         case 'rollback': {
           const e = event as RuntimeEvents['rollback'];
           const then = e.final ? 'quarantined' : `held until ${new Date(e.retryAt ?? 0).toISOString()}, then tried again`;
-          return { level: 'warn', type, version: e.from, code: e.error.code, message: `${e.from} rolled back: ${e.reason}; ${then}`, data: { reason: e.reason, final: e.final, ...(e.retryAt === undefined ? {} : { retryAt: e.retryAt }), ...e.figures } };
+          return {
+            level: 'warn',
+            type,
+            version: e.from,
+            code: e.error.code,
+            message: `${e.from} rolled back: ${e.reason}; ${then}`,
+            data: { reason: e.reason, final: e.final, ...(e.retryAt === undefined ? {} : { retryAt: e.retryAt }), ...e.figures },
+          };
         }
         case 'quarantined': {
           const e = event as RuntimeEvents['quarantined'];
@@ -72,7 +103,13 @@ export function createLifecycleMapper(): LifecycleMapper {
         }
         case 'drift': {
           const e = event as RuntimeEvents['drift'];
-          return { level: 'warn', type, version: e.version, message: `${e.side} ${e.tensor} of ${e.version} drifted: PSI ${e.psi.toFixed(3)} ≥ ${e.threshold}`, data: { tensor: e.tensor, side: e.side, psi: e.psi, threshold: e.threshold } };
+          return {
+            level: 'warn',
+            type,
+            version: e.version,
+            message: `${e.side} ${e.tensor} of ${e.version} drifted: PSI ${e.psi.toFixed(3)} ≥ ${e.threshold}`,
+            data: { tensor: e.tensor, side: e.side, psi: e.psi, threshold: e.threshold },
+          };
         }
         case 'load-failed': {
           const e = event as RuntimeEvents['load-failed'];
@@ -84,7 +121,14 @@ export function createLifecycleMapper(): LifecycleMapper {
         }
         case 'worker-restarted': {
           const e = event as RuntimeEvents['worker-restarted'];
-          return { level: 'warn', type, version: e.version, code: e.reason.code, message: `worker for ${e.version} replaced (${e.cause}: ${e.reason.code})`, data: { cause: e.cause, serving: e.serving } };
+          return {
+            level: 'warn',
+            type,
+            version: e.version,
+            code: e.reason.code,
+            message: `worker for ${e.version} replaced (${e.cause}: ${e.reason.code})`,
+            data: { cause: e.cause, serving: e.serving },
+          };
         }
         case 'service-worker-unavailable': {
           const e = event as RuntimeEvents['service-worker-unavailable'];
@@ -92,7 +136,12 @@ export function createLifecycleMapper(): LifecycleMapper {
         }
         case 'manifest-stale': {
           const e = event as RuntimeEvents['manifest-stale'];
-          return { level: 'warn', type, message: `the manifest is stale (${e.reason}): signed ${e.issuedAt}, expires ${e.expires}`, data: { reason: e.reason ?? 'expired', ageMs: e.ageMs ?? 0, ...(e.verifiedAt === undefined ? {} : { verifiedAt: e.verifiedAt }) } };
+          return {
+            level: 'warn',
+            type,
+            message: `the manifest is stale (${e.reason}): signed ${e.issuedAt}, expires ${e.expires}`,
+            data: { reason: e.reason ?? 'expired', ageMs: e.ageMs ?? 0, ...(e.verifiedAt === undefined ? {} : { verifiedAt: e.verifiedAt }) },
+          };
         }
         case 'error': {
           const e = event as RuntimeEvents['error'];

@@ -152,7 +152,13 @@ export function createMetricsRecorder(now: () => number = () => performance.time
     download(p) {
       const at = now();
       const d = running(p.version);
-      const figures = { bytesTotal: p.bytesTotal, bytesFetched: p.bytesFetched, chunksTotal: p.chunksTotal, chunksFetched: p.chunksFetched, chunksReused: p.chunksReused };
+      const figures = {
+        bytesTotal: p.bytesTotal,
+        bytesFetched: p.bytesFetched,
+        chunksTotal: p.chunksTotal,
+        chunksFetched: p.chunksFetched,
+        chunksReused: p.chunksReused,
+      };
       if (!d) {
         downloads.push({ version: p.version, state: 'running', startedAt: at, t0: at, durationMs: 0, ...figures });
         if (downloads.length > MAX_DOWNLOADS) downloads.shift();
@@ -168,7 +174,13 @@ export function createMetricsRecorder(now: () => number = () => performance.time
       return {
         at,
         versions: [...rows.values()].map((r) => r.snapshot(at)),
-        shadow: [...shadows].map(([version, s]) => ({ version, runs: s.runs, agreed: s.agreed, agreement: s.runs === 0 ? 1 : s.agreed / s.runs, latencyMs: s.latency.summary() })),
+        shadow: [...shadows].map(([version, s]) => ({
+          version,
+          runs: s.runs,
+          agreed: s.agreed,
+          agreement: s.runs === 0 ? 1 : s.agreed / s.runs,
+          latencyMs: s.latency.summary(),
+        })),
         downloads: downloads.map(({ t0: _t0, ...d }) => d),
       };
     },

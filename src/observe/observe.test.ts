@@ -62,7 +62,17 @@ describe('metrics recorder', () => {
   it('follows a download from first progress to its end, and keeps the latest few', () => {
     let now = 0;
     const m = createMetricsRecorder(() => now);
-    const p = { version: '2', phase: 'downloading' as const, bytesDone: 0, bytesTotal: 100, chunksDone: 0, chunksTotal: 4, chunksReused: 3, chunksFetched: 0, bytesFetched: 0 };
+    const p = {
+      version: '2',
+      phase: 'downloading' as const,
+      bytesDone: 0,
+      bytesTotal: 100,
+      chunksDone: 0,
+      chunksTotal: 4,
+      chunksReused: 3,
+      chunksFetched: 0,
+      bytesFetched: 0,
+    };
     m.download(p);
     now = 250;
     m.download({ ...p, chunksFetched: 1, bytesFetched: 25, bytesDone: 100, chunksDone: 4 });
@@ -71,7 +81,18 @@ describe('metrics recorder', () => {
     m.downloadEnded('3', { ok: false, code: 'hash-mismatch' });
     expect(m.snapshot().downloads).toEqual([
       { version: '2', state: 'done', bytesTotal: 100, bytesFetched: 25, chunksTotal: 4, chunksFetched: 1, chunksReused: 3, startedAt: 0, durationMs: 250 },
-      { version: '3', state: 'failed', bytesTotal: 100, bytesFetched: 0, chunksTotal: 4, chunksFetched: 0, chunksReused: 3, startedAt: 250, durationMs: 0, errorCode: 'hash-mismatch' },
+      {
+        version: '3',
+        state: 'failed',
+        bytesTotal: 100,
+        bytesFetched: 0,
+        chunksTotal: 4,
+        chunksFetched: 0,
+        chunksReused: 3,
+        startedAt: 250,
+        durationMs: 0,
+        errorCode: 'hash-mismatch',
+      },
     ]);
   });
 
@@ -110,13 +131,26 @@ describe('event log', () => {
 
   it('maps runtime events to entries: one per step, download progress reduced to its steps', () => {
     const map = createLifecycleMapper();
-    const progress = { model: 'm', version: '2', phase: 'downloading' as const, bytesDone: 0, bytesTotal: 10, chunksDone: 0, chunksTotal: 4, chunksReused: 1, chunksFetched: 0, bytesFetched: 0 };
+    const progress = {
+      model: 'm',
+      version: '2',
+      phase: 'downloading' as const,
+      bytesDone: 0,
+      bytesTotal: 10,
+      chunksDone: 0,
+      chunksTotal: 4,
+      chunksReused: 1,
+      chunksFetched: 0,
+      bytesFetched: 0,
+    };
     expect(map.entryFor('progress', progress)).toMatchObject({ type: 'download-started', version: '2', message: 'downloading 2: 3 of 4 chunks to fetch' });
     expect(map.entryFor('progress', { ...progress, chunksDone: 2 })).toBeUndefined();
     expect(map.entryFor('progress', { ...progress, phase: 'verifying' })).toMatchObject({ type: 'download-verifying' });
     expect(map.entryFor('manifest-accepted', { sequence: 3, unchanged: true })).toBeUndefined();
     const error = new BatonError('unhealthy', 'version 2 rolled back');
-    expect(map.entryFor('rollback', { from: '3', reason: 'latency', figures: {}, error, final: false, retryAt: Date.parse('2026-06-01T00:30:00Z') })).toMatchObject({
+    expect(
+      map.entryFor('rollback', { from: '3', reason: 'latency', figures: {}, error, final: false, retryAt: Date.parse('2026-06-01T00:30:00Z') }),
+    ).toMatchObject({
       message: '3 rolled back: latency; held until 2026-06-01T00:30:00.000Z, then tried again',
       data: { final: false, retryAt: Date.parse('2026-06-01T00:30:00Z') },
     });
@@ -128,8 +162,16 @@ describe('event log', () => {
       message: '2 rolled back: error-rate; quarantined',
       data: { reason: 'error-rate', final: true, errors: 9, requests: 30 },
     });
-    expect(map.entryFor('update-failed', { version: '3', error: new BatonError('hash-mismatch', 'chunk 2') })).toMatchObject({ level: 'error', code: 'hash-mismatch', version: '3' });
-    expect(map.entryFor('switch', { from: '1', to: '2', ep: 'wasm', loadMs: 1, warmupMs: 1 })).toMatchObject({ type: 'switch', version: '2', message: '1 → 2 (wasm)' });
+    expect(map.entryFor('update-failed', { version: '3', error: new BatonError('hash-mismatch', 'chunk 2') })).toMatchObject({
+      level: 'error',
+      code: 'hash-mismatch',
+      version: '3',
+    });
+    expect(map.entryFor('switch', { from: '1', to: '2', ep: 'wasm', loadMs: 1, warmupMs: 1 })).toMatchObject({
+      type: 'switch',
+      version: '2',
+      message: '1 → 2 (wasm)',
+    });
   });
 });
 

@@ -12,7 +12,9 @@ const latency = (() => {
 const metrics: RuntimeMetrics = {
   model: 'vad',
   at: 2_000,
-  versions: [{ version: '2', ep: 'wasm', arm: 'b', requests: 40, errors: 3, errorRate: 0.075, throughput: 20, latencyMs: latency, firstAt: 1_000, lastAt: 2_000 }],
+  versions: [
+    { version: '2', ep: 'wasm', arm: 'b', requests: 40, errors: 3, errorRate: 0.075, throughput: 20, latencyMs: latency, firstAt: 1_000, lastAt: 2_000 },
+  ],
   shadow: [],
   downloads: [],
   drift: [],
@@ -49,14 +51,26 @@ describe('otlpExporter', () => {
     expect(c.sent.every((s) => s.keepalive === true)).toBe(true);
     const logs = c.sent[0]!.body as { resourceLogs: { resource: { attributes: unknown[] }; scopeLogs: { logRecords: Record<string, unknown>[] }[] }[] };
     expect(logs.resourceLogs[0]!.resource.attributes).toEqual(
-      expect.arrayContaining([{ key: 'baton.model', value: { stringValue: 'vad' } }, { key: 'baton.device_id', value: { stringValue: 'device-1' } }, { key: 'app.version', value: { stringValue: '3.1' } }]),
+      expect.arrayContaining([
+        { key: 'baton.model', value: { stringValue: 'vad' } },
+        { key: 'baton.device_id', value: { stringValue: 'device-1' } },
+        { key: 'app.version', value: { stringValue: '3.1' } },
+      ]),
     );
     const record = logs.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!;
     expect(record).toMatchObject({ timeUnixNano: '1500000000', severityText: 'WARN', severityNumber: 13, body: { stringValue: '2 rolled back: error-rate' } });
     expect(record['attributes']).toEqual(
-      expect.arrayContaining([{ key: 'event.name', value: { stringValue: 'baton.rollback' } }, { key: 'baton.error_code', value: { stringValue: 'unhealthy' } }, { key: 'baton.errors', value: { intValue: '9' } }]),
+      expect.arrayContaining([
+        { key: 'event.name', value: { stringValue: 'baton.rollback' } },
+        { key: 'baton.error_code', value: { stringValue: 'unhealthy' } },
+        { key: 'baton.errors', value: { intValue: '9' } },
+      ]),
     );
-    const m = c.sent[1]!.body as { resourceMetrics: { scopeMetrics: { metrics: { name: string; sum?: { dataPoints: Record<string, unknown>[] }; summary?: { dataPoints: Record<string, unknown>[] } }[] }[] }[] };
+    const m = c.sent[1]!.body as {
+      resourceMetrics: {
+        scopeMetrics: { metrics: { name: string; sum?: { dataPoints: Record<string, unknown>[] }; summary?: { dataPoints: Record<string, unknown>[] } }[] }[];
+      }[];
+    };
     const byName = Object.fromEntries(m.resourceMetrics[0]!.scopeMetrics[0]!.metrics.map((x) => [x.name, x]));
     expect(byName['baton.requests']!.sum!.dataPoints[0]).toMatchObject({ asInt: '40', startTimeUnixNano: '1000000000', timeUnixNano: '2000000000' });
     expect(byName['baton.errors']!.sum!.dataPoints[0]).toMatchObject({ asInt: '3' });

@@ -64,7 +64,8 @@ const SCOPE = { name: 'baton', version: '1' };
 export function otlpExporter(opts: OtlpExporterOptions): TelemetryExporter {
   const maxQueue = opts.maxQueue ?? 20;
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-  const beacon = opts.sendBeacon ?? (typeof navigator !== 'undefined' && navigator.sendBeacon ? (url: string, data: Blob) => navigator.sendBeacon(url, data) : undefined);
+  const beacon =
+    opts.sendBeacon ?? (typeof navigator !== 'undefined' && navigator.sendBeacon ? (url: string, data: Blob) => navigator.sendBeacon(url, data) : undefined);
   const base = opts.endpoint.replace(/\/$/, '');
   const queue: { url: string; body: string }[] = [];
   let sent = 0;
@@ -132,7 +133,12 @@ function attr(key: string, value: string | number | boolean): Attribute {
 
 function resourceOf(batch: TelemetryBatch, extra: Readonly<Record<string, string>> = {}) {
   return {
-    attributes: [attr('service.name', 'baton'), attr('baton.model', batch.model), attr('baton.device_id', batch.deviceId), ...Object.entries(extra).map(([k, v]) => attr(k, v))],
+    attributes: [
+      attr('service.name', 'baton'),
+      attr('baton.model', batch.model),
+      attr('baton.device_id', batch.deviceId),
+      ...Object.entries(extra).map(([k, v]) => attr(k, v)),
+    ],
   };
 }
 

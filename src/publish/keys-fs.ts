@@ -39,12 +39,22 @@ export async function existingKeyPair(dir: string): Promise<ExistingKeyPair | un
   if (!found.isDirectory()) throw new FileError(`--out ${dir} is a file, not a directory`);
   const { privatePath, publicPath } = keyPairPaths(dir);
   const files: string[] = [];
-  for (const path of [privatePath, publicPath]) if (await stat(path).then(() => true, () => false)) files.push(path);
+  for (const path of [privatePath, publicPath])
+    if (
+      await stat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      files.push(path);
   if (files.length === 0) return undefined;
   // The public file names the key devices pin; the private file carries the same public half.
   let keyid: string | undefined;
   for (const path of [publicPath, privatePath]) {
-    keyid = await readPublicKey(path).then((k) => k.keyid, () => undefined);
+    keyid = await readPublicKey(path).then(
+      (k) => k.keyid,
+      () => undefined,
+    );
     if (keyid !== undefined) break;
   }
   return { files, keyid };

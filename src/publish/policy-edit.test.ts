@@ -2,7 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { parseManifestPayload } from '../manifest/schema.js';
 import { sampleManifest, sampleRelease } from '../testing/sample-manifest.js';
 import type { Manifest } from '../types.js';
-import { addRelease, describeInterfaceChanges, interfaceChanges, kill, pin, PolicyError, promote, resign, rollbackTo, setHealth, setRolloutPercent, setStages, unpin } from './policy-edit.js';
+import {
+  addRelease,
+  describeInterfaceChanges,
+  interfaceChanges,
+  kill,
+  pin,
+  PolicyError,
+  promote,
+  resign,
+  rollbackTo,
+  setHealth,
+  setRolloutPercent,
+  setStages,
+  unpin,
+} from './policy-edit.js';
 
 /** Every edit must leave a manifest a device would accept. */
 const valid = (m: Manifest) => parseManifestPayload(resign(m, Date.parse('2026-01-02T00:00:00Z')));

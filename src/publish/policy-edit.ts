@@ -94,9 +94,27 @@ export function describeInterfaceChanges(changes: readonly InterfaceChange[]): s
   for (const side of ['inputs', 'outputs'] as const) {
     const of = (kind: InterfaceChange['change']) => changes.filter((c) => c.side === side && c.change === kind);
     const words = [
-      ...(of('removed').length ? [`removed ${of('removed').map((c) => `${c.name} (${c.from})`).join(', ')}`] : []),
-      ...(of('added').length ? [`added ${of('added').map((c) => `${c.name} (${c.to})`).join(', ')}`] : []),
-      ...(of('type').length ? [`changed type ${of('type').map((c) => `${c.name} ${c.from} → ${c.to}`).join(', ')}`] : []),
+      ...(of('removed').length
+        ? [
+            `removed ${of('removed')
+              .map((c) => `${c.name} (${c.from})`)
+              .join(', ')}`,
+          ]
+        : []),
+      ...(of('added').length
+        ? [
+            `added ${of('added')
+              .map((c) => `${c.name} (${c.to})`)
+              .join(', ')}`,
+          ]
+        : []),
+      ...(of('type').length
+        ? [
+            `changed type ${of('type')
+              .map((c) => `${c.name} ${c.from} → ${c.to}`)
+              .join(', ')}`,
+          ]
+        : []),
     ];
     if (words.length) parts.push(`${side}: ${words.join('; ')}`);
   }
@@ -121,8 +139,10 @@ export function setStages(m: Manifest, stages: readonly RolloutStage[]): Manifes
   stages.forEach((stage, i) => {
     checkPercent(stage.percent);
     if (stage.after !== undefined && Number.isNaN(Date.parse(stage.after))) throw new PolicyError(`stage ${i + 1}: "${stage.after}" is not a time`);
-    if (stage.minHealthyRuns !== undefined && !(Number.isSafeInteger(stage.minHealthyRuns) && stage.minHealthyRuns >= 0)) throw new PolicyError(`stage ${i + 1}: healthy runs must be a whole number ≥ 0`);
-    if (i > 0 && stage.percent < stages[i - 1]!.percent) throw new PolicyError(`stage ${i + 1} (${stage.percent} %) is below stage ${i} (${stages[i - 1]!.percent} %): stages only grow`);
+    if (stage.minHealthyRuns !== undefined && !(Number.isSafeInteger(stage.minHealthyRuns) && stage.minHealthyRuns >= 0))
+      throw new PolicyError(`stage ${i + 1}: healthy runs must be a whole number ≥ 0`);
+    if (i > 0 && stage.percent < stages[i - 1]!.percent)
+      throw new PolicyError(`stage ${i + 1} (${stage.percent} %) is below stage ${i} (${stages[i - 1]!.percent} %): stages only grow`);
   });
   const { stages: _dropped, ...rest } = candidate;
   return withPolicy(m, { ...m.policy, candidate: stages.length === 0 ? rest : { ...rest, stages: [...stages] } });
@@ -132,12 +152,15 @@ export function setStages(m: Manifest, stages: readonly RolloutStage[]): Manifes
 export function setHealth(m: Manifest, health: Partial<HealthPolicy>): Manifest {
   const next = { ...m.policy.health, ...health };
   const whole = (n: number) => Number.isSafeInteger(n) && n >= 1;
-  if (!whole(next.windowRequests) || !whole(next.minRequests) || !whole(next.promoteAfterRequests)) throw new PolicyError('window, minimum and promotion request counts must be whole numbers ≥ 1');
+  if (!whole(next.windowRequests) || !whole(next.minRequests) || !whole(next.promoteAfterRequests))
+    throw new PolicyError('window, minimum and promotion request counts must be whole numbers ≥ 1');
   if (next.windowRequests > 1_000_000) throw new PolicyError('the window holds at most 1 000 000 requests');
   if (!whole(next.windowMs)) throw new PolicyError('the window must last a whole number of ms ≥ 1');
-  if (!(next.maxErrorRateIncrease >= 0 && next.maxErrorRateIncrease <= 1) || !(next.minShadowAgreement >= 0 && next.minShadowAgreement <= 1)) throw new PolicyError('rates are fractions between 0 and 1');
+  if (!(next.maxErrorRateIncrease >= 0 && next.maxErrorRateIncrease <= 1) || !(next.minShadowAgreement >= 0 && next.minShadowAgreement <= 1))
+    throw new PolicyError('rates are fractions between 0 and 1');
   if (!(next.maxP95Ratio >= 1)) throw new PolicyError('the p95 ratio must be ≥ 1');
-  if (next.minRequests > next.windowRequests) throw new PolicyError(`the minimum sample (${next.minRequests}) cannot exceed the window (${next.windowRequests})`);
+  if (next.minRequests > next.windowRequests)
+    throw new PolicyError(`the minimum sample (${next.minRequests}) cannot exceed the window (${next.windowRequests})`);
   return withPolicy(m, { ...m.policy, health: next });
 }
 
@@ -237,7 +260,7 @@ function requireListed(m: Manifest, version: VersionId): void {
 function prune(versions: Release[], policy: RolloutPolicy): Release[] {
   const keep = referencedVersions(policy);
   const out = [...versions];
-  for (let i = 0; out.length > LIMITS.versions && i < out.length; ) {
+  for (let i = 0; out.length > LIMITS.versions && i < out.length;) {
     if (keep.has(out[i]!.version)) i++;
     else out.splice(i, 1);
   }

@@ -26,7 +26,8 @@ const NUMERIC: Record<string, (data: number[]) => ArrayLike<number | bigint>> = 
 export async function readSamples(path: string, inputs: readonly TensorSpec[]): Promise<Record<string, SampleTensor>[]> {
   const json = await readJsonFile(path, 'profile samples');
   const samples = (json as { inputs?: unknown })?.inputs;
-  if (!Array.isArray(samples) || samples.length === 0) throw new BatonError('model-invalid', `profile samples ${path}: expected { "inputs": [ { <name>: { type, dims, data } }, … ] }`);
+  if (!Array.isArray(samples) || samples.length === 0)
+    throw new BatonError('model-invalid', `profile samples ${path}: expected { "inputs": [ { <name>: { type, dims, data } }, … ] }`);
   for (const [i, sample] of samples.entries()) {
     for (const spec of inputs) {
       const t = (sample as Record<string, SampleTensor | undefined>)[spec.name];
@@ -34,13 +35,21 @@ export async function readSamples(path: string, inputs: readonly TensorSpec[]): 
         throw new BatonError('model-invalid', `profile samples ${path}: sample ${i} lacks a numeric tensor "${spec.name}" ({ type, dims, data })`);
       }
       const size = t.dims.reduce((a, b) => a * b, 1);
-      if (size !== t.data.length) throw new BatonError('model-invalid', `profile samples ${path}: sample ${i} "${spec.name}" has ${t.data.length} values for dims [${t.dims.join(', ')}]`);
+      if (size !== t.data.length)
+        throw new BatonError(
+          'model-invalid',
+          `profile samples ${path}: sample ${i} "${spec.name}" has ${t.data.length} values for dims [${t.dims.join(', ')}]`,
+        );
     }
   }
   return samples as Record<string, SampleTensor>[];
 }
 
-export async function computeProfile(model: Uint8Array, inputs: readonly TensorSpec[], samples: readonly Record<string, SampleTensor>[]): Promise<ReleaseProfile> {
+export async function computeProfile(
+  model: Uint8Array,
+  inputs: readonly TensorSpec[],
+  samples: readonly Record<string, SampleTensor>[],
+): Promise<ReleaseProfile> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   let session;

@@ -86,7 +86,8 @@ export async function publish(opts: PublishOptions): Promise<PublishResult> {
     throw new PolicyError(`model imports opset ${JSON.stringify(summary.opsets)}, newer than Baton's table; pass --ort-range`);
   }
   // Profiling runs the model, which may fail: one more check before any write.
-  const profile = opts.profileSamples === undefined ? undefined : await computeProfile(bytes, summary.inputs, await readSamples(opts.profileSamples, summary.inputs));
+  const profile =
+    opts.profileSamples === undefined ? undefined : await computeProfile(bytes, summary.inputs, await readSamples(opts.profileSamples, summary.inputs));
   const file = await chunkBytes(bytes, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const paths = registryPaths(opts.registry, opts.name);
   const release: Release = {
@@ -108,7 +109,13 @@ export async function publish(opts: PublishOptions): Promise<PublishResult> {
   const checked = planFrom(await loadOwnManifest(paths, opts.keys));
   if (opts.dryRun) {
     const stored = await storedChunks(paths, file);
-    return { ...checked.facts, chunksWritten: stored.missing, chunksReused: file.chunks.length - stored.missing, bytesWritten: stored.missingBytes, dryRun: true };
+    return {
+      ...checked.facts,
+      chunksWritten: stored.missing,
+      chunksReused: file.chunks.length - stored.missing,
+      bytesWritten: stored.missingBytes,
+      dryRun: true,
+    };
   }
   return withRegistryLock(paths, async () => {
     // Another publisher may have signed between the check and the lock: plan again on what is there now.
@@ -143,7 +150,13 @@ type PlanFacts = Omit<PublishResult, 'chunksWritten' | 'chunksReused' | 'bytesWr
  * - an interface unlike the stable version's, unless allowed (`incompatible-model`);
  * - anything the manifest schema rejects (version syntax, limits).
  */
-function plan(own: OwnManifest | undefined, release: Release, opts: PublishOptions, salt: string, at: number): { own: OwnManifest | undefined; facts: PlanFacts } {
+function plan(
+  own: OwnManifest | undefined,
+  release: Release,
+  opts: PublishOptions,
+  salt: string,
+  at: number,
+): { own: OwnManifest | undefined; facts: PlanFacts } {
   const current = own?.manifest;
   const draft = addRelease(current, release, {
     name: opts.name,
@@ -252,7 +265,12 @@ async function loadOwnManifest(paths: RegistryPaths, keys: readonly PrivateKeyJs
     // "Not signed by any pinned key" would send a publisher looking at devices; here the pinned keys are --key.
     if (!(e instanceof BatonError) || e.code !== 'unknown-key') throw e;
     const ours = keys.map((k) => `${k.keyid.slice(0, 16)}…`).join(', ');
-    throw new BatonError('unknown-key', `${paths.manifest} was not signed by the --key given (${ours}): ${e.message}; sign with the key that published it (add --key to sign with both)`, e.details, { cause: e });
+    throw new BatonError(
+      'unknown-key',
+      `${paths.manifest} was not signed by the --key given (${ours}): ${e.message}; sign with the key that published it (add --key to sign with both)`,
+      e.details,
+      { cause: e },
+    );
   }
   return { bytes, manifest: parseManifestPayload(parsePayloadJson(opened.payloadBytes)) };
 }

@@ -82,7 +82,11 @@ export async function verifyRegistry(opts: VerifyRegistryOptions): Promise<Regis
       opts.onChunk?.(++done, total);
     }
     if (complete && whole.digest('hex') !== release.sha256) {
-      problems.push({ code: 'hash-mismatch', version: release.version, message: `version ${release.version}: chunks do not assemble into the file hash ${release.sha256}` });
+      problems.push({
+        code: 'hash-mismatch',
+        version: release.version,
+        message: `version ${release.version}: chunks do not assemble into the file hash ${release.sha256}`,
+      });
     }
   }
   return { ...base, ok: problems.length === 0, manifest, problems, chunksChecked: verdicts.size, bytesChecked };

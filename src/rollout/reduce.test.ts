@@ -59,7 +59,10 @@ describe('reduce', () => {
     const s = run([switched('2', '1'), served('2'), { type: 'rolled-back', version: '2', reason: 'error-rate', at: 60 }]);
     expect(s).toMatchObject({ phase: 'steady', trial: undefined, healthyRuns: {} });
     expect(s.decisions.at(-1)).toEqual({ kind: 'rolled-back', version: '2', at: 60, reason: 'error-rate' });
-    const pinned = run([{ type: 'pinned', version: '2' }, { type: 'promoted', version: '2', at: 1 }]);
+    const pinned = run([
+      { type: 'pinned', version: '2' },
+      { type: 'promoted', version: '2', at: 1 },
+    ]);
     expect(reduce(pinned, { type: 'rolled-back', version: '2', reason: 'latency', at: 2 }).localPin).toBeUndefined();
   });
 
@@ -78,12 +81,22 @@ describe('reduce', () => {
   });
 
   it('counts paired runs and the slow ones for the version on trial only', () => {
-    const s = run([switched('1'), switched('2', '1'), { type: 'paired', version: '2', slow: true }, { type: 'paired', version: '2', slow: false }, { type: 'paired', version: '9', slow: true }]);
+    const s = run([
+      switched('1'),
+      switched('2', '1'),
+      { type: 'paired', version: '2', slow: true },
+      { type: 'paired', version: '2', slow: false },
+      { type: 'paired', version: '9', slow: true },
+    ]);
     expect(s.trial).toMatchObject({ pairs: 2, slowPairs: 1 });
   });
 
   it('records a shadow rejection without touching the trial of another version', () => {
-    const s = run([switched('2', '1'), { type: 'shadowed', version: '3', agreed: true }, { type: 'shadow-rejected', version: '3', reason: 'shadow-agreement', at: 5 }]);
+    const s = run([
+      switched('2', '1'),
+      { type: 'shadowed', version: '3', agreed: true },
+      { type: 'shadow-rejected', version: '3', reason: 'shadow-agreement', at: 5 },
+    ]);
     expect(s.trial?.version).toBe('2');
     expect(s.healthyRuns).toEqual({});
     expect(s.decisions.at(-1)).toMatchObject({ kind: 'shadow-rejected', version: '3' });
@@ -105,7 +118,11 @@ describe('reduce', () => {
   });
 
   it('forgets what it kept about versions the manifest no longer lists', () => {
-    const s = run([{ type: 'pinned', version: '2' }, { type: 'shadowed', version: '3', agreed: true }, { type: 'shadowed', version: '2', agreed: true }]);
+    const s = run([
+      { type: 'pinned', version: '2' },
+      { type: 'shadowed', version: '3', agreed: true },
+      { type: 'shadowed', version: '2', agreed: true },
+    ]);
     const pruned = reduce(s, { type: 'manifest-changed', versions: ['1', '3'] });
     expect(pruned.healthyRuns).toEqual({ '3': 1 });
     expect(pruned.localPin).toBeUndefined();

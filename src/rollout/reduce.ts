@@ -88,7 +88,13 @@ export function reduce(state: RolloutState, event: RolloutEvent): RolloutState {
       // The same version again (a reload, a restarted worker): the trial goes on where it stood.
       if (state.trial?.version === event.to) return { ...state, phase: 'trial', serving: event.to };
       const baseline = event.from ?? state.serving;
-      const trial: TrialState = { version: event.to, startedAt: event.at, served: 0, failed: 0, ...(baseline !== undefined && baseline !== event.to ? { baseline } : {}) };
+      const trial: TrialState = {
+        version: event.to,
+        startedAt: event.at,
+        served: 0,
+        failed: 0,
+        ...(baseline !== undefined && baseline !== event.to ? { baseline } : {}),
+      };
       return { ...state, phase: 'trial', serving: event.to, trial };
     }
     case 'served': {
@@ -143,7 +149,8 @@ export function reduce(state: RolloutState, event: RolloutEvent): RolloutState {
       const pinGone = state.localPin !== undefined && !listed.has(state.localPin);
       const held = state.held && Object.fromEntries(Object.entries(state.held).filter(([v]) => listed.has(v)));
       const heldGone = held !== undefined && Object.keys(held).length !== Object.keys(state.held!).length;
-      if (Object.keys(healthyRuns).length === Object.keys(state.healthyRuns).length && promoted.length === state.promoted.length && !pinGone && !heldGone) return state;
+      if (Object.keys(healthyRuns).length === Object.keys(state.healthyRuns).length && promoted.length === state.promoted.length && !pinGone && !heldGone)
+        return state;
       return { ...state, healthyRuns, promoted, ...(pinGone ? { localPin: undefined } : {}), ...(heldGone ? { held } : {}) };
     }
   }

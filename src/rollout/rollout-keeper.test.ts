@@ -15,7 +15,13 @@ describe('createRolloutKeeper', () => {
   it('writes at once after a transition, and the per-request counters at most once per throttle period', async () => {
     vi.useFakeTimers();
     const saved: RolloutRecord[] = [];
-    const keeper = createRolloutKeeper({ initial: INITIAL_ROLLOUT, save: async (r) => void saved.push(r), windows: () => ({}), onSaveError: () => {}, throttleMs: 1000 });
+    const keeper = createRolloutKeeper({
+      initial: INITIAL_ROLLOUT,
+      save: async (r) => void saved.push(r),
+      windows: () => ({}),
+      onSaveError: () => {},
+      throttleMs: 1000,
+    });
     keeper.dispatch({ type: 'switched', to: '2', from: '1', stable: '1', at: 1 });
     await vi.advanceTimersByTimeAsync(0);
     expect(saved).toHaveLength(1);

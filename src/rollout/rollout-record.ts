@@ -31,13 +31,25 @@ const record = z.object({
   state: z.object({
     phase: z.enum(['steady', 'trial']),
     serving: z.optional(version),
-    trial: z.optional(z.object({ version, baseline: z.optional(version), startedAt: epoch, served: count, failed: count, pairs: z.optional(count), slowPairs: z.optional(count) })),
+    trial: z.optional(
+      z.object({
+        version,
+        baseline: z.optional(version),
+        startedAt: epoch,
+        served: count,
+        failed: count,
+        pairs: z.optional(count),
+        slowPairs: z.optional(count),
+      }),
+    ),
     promoted: z.array(version).check(z.maxLength(64)),
     healthyRuns: z.record(version, count),
     localPin: z.optional(version),
     held: z.optional(z.record(version, z.object({ until: epoch, strikes: count }))),
     decisions: z
-      .array(z.object({ kind: z.enum(['promoted', 'rolled-back', 'shadow-rejected']), version, at: epoch, reason: z.optional(z.string().check(z.maxLength(256))) }))
+      .array(
+        z.object({ kind: z.enum(['promoted', 'rolled-back', 'shadow-rejected']), version, at: epoch, reason: z.optional(z.string().check(z.maxLength(256))) }),
+      )
       .check(z.maxLength(MAX_DECISIONS)),
   }),
   windows: z.record(version, z.array(z.tuple([z.number(), z.number(), z.number()])).check(z.maxLength(MAX_OUTCOMES))),

@@ -7,7 +7,12 @@ const candidate: CandidatePolicy = {
   version: '2',
   percent: 100,
   salt: 's',
-  stages: [{ percent: 1 }, { percent: 10, after: '2026-12-01T01:00:00Z' }, { percent: 50, minHealthyRuns: 100 }, { percent: 100, after: '2026-12-02T00:00:00Z' }],
+  stages: [
+    { percent: 1 },
+    { percent: 10, after: '2026-12-01T01:00:00Z' },
+    { percent: 50, minHealthyRuns: 100 },
+    { percent: 100, after: '2026-12-02T00:00:00Z' },
+  ],
 };
 
 afterEach(() => {

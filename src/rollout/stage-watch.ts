@@ -29,10 +29,13 @@ export function createStageWatch(onStageDue: () => void, now: () => number = Dat
       clear();
       const at = candidate ? nextStageAt(candidate, now()) : undefined;
       if (at === undefined || disposed) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        onStageDue();
-      }, Math.min(at - now() + 50, MAX_DELAY));
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          onStageDue();
+        },
+        Math.min(at - now() + 50, MAX_DELAY),
+      );
     },
     earned(candidate, version, runs) {
       return candidate?.version === version && runs !== undefined && (candidate.stages?.some((s) => s.minHealthyRuns === runs) ?? false);

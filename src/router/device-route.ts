@@ -10,7 +10,11 @@ export interface DeviceRoute extends Route {
   readonly abBucket?: number;
 }
 
-export async function routeDevice(policy: RolloutPolicy, deviceId: string, rest: Omit<RouteInput, 'policy' | 'candidateBucket' | 'abBucket'>): Promise<DeviceRoute> {
+export async function routeDevice(
+  policy: RolloutPolicy,
+  deviceId: string,
+  rest: Omit<RouteInput, 'policy' | 'candidateBucket' | 'abBucket'>,
+): Promise<DeviceRoute> {
   const candidate = policy.candidate;
   const candidateBucket = candidate ? await deviceBucket(deviceId, candidate.salt) : undefined;
   const abBucket = policy.ab ? await deviceBucket(deviceId, policy.ab.salt) : undefined;
@@ -20,7 +24,11 @@ export async function routeDevice(policy: RolloutPolicy, deviceId: string, rest:
     ...(candidateBucket === undefined ? {} : { candidateBucket }),
     ...(abBucket === undefined ? {} : { abBucket }),
   });
-  const percent = candidate && (rest.now === undefined ? candidate.percent : currentPercent(candidate, { now: rest.now, ...(rest.healthyRuns === undefined ? {} : { healthyRuns: rest.healthyRuns }) }));
+  const percent =
+    candidate &&
+    (rest.now === undefined
+      ? candidate.percent
+      : currentPercent(candidate, { now: rest.now, ...(rest.healthyRuns === undefined ? {} : { healthyRuns: rest.healthyRuns }) }));
   return {
     ...r,
     ...(candidateBucket === undefined || percent === undefined ? {} : { candidate: { bucket: candidateBucket, percent } }),

@@ -27,7 +27,13 @@ describe('route', () => {
   it('serves the A/B arm of the device bucket, by weight, ahead of a rollout', () => {
     const p = policy({
       candidate: { version: '2', percent: 100, salt: 's' },
-      ab: { salt: 'ab', arms: [{ name: 'a', version: '1', weight: 3 }, { name: 'b', version: '3', weight: 1 }] },
+      ab: {
+        salt: 'ab',
+        arms: [
+          { name: 'a', version: '1', weight: 3 },
+          { name: 'b', version: '3', weight: 1 },
+        ],
+      },
     });
     expect(route({ policy: p, quarantined: none, candidateBucket: 0, abBucket: 7499 })).toMatchObject({ serve: '1', arm: 'a' });
     expect(route({ policy: p, quarantined: none, candidateBucket: 0, abBucket: 7500 })).toMatchObject({ serve: '3', arm: 'b' });

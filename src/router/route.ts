@@ -38,7 +38,8 @@ export interface Route {
 export function route({ policy, candidateBucket, abBucket, quarantined, localPin, now, healthyRuns }: RouteInput): Route {
   const usable = (v: VersionId | undefined): v is VersionId => v !== undefined && !policy.killed.includes(v) && !quarantined.has(v);
   const candidate = policy.candidate;
-  const percent = candidate && now !== undefined ? currentPercent(candidate, { now, ...(healthyRuns === undefined ? {} : { healthyRuns }) }) : candidate?.percent;
+  const percent =
+    candidate && now !== undefined ? currentPercent(candidate, { now, ...(healthyRuns === undefined ? {} : { healthyRuns }) }) : candidate?.percent;
   const candidateOn = candidate !== undefined && candidateBucket !== undefined && usable(candidate.version) && inRollout(candidateBucket, percent ?? 0);
   const arm = policy.ab && abBucket !== undefined ? armFor(policy.ab, abBucket) : undefined;
   const armVersion = arm && usable(arm.version) ? arm.version : undefined;

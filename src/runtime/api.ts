@@ -27,7 +27,6 @@ export interface RunOutput {
   readonly fallback?: { readonly from: VersionId; readonly error: BatonError };
 }
 
-
 export interface RuntimeStatus {
   readonly model: string;
   readonly serving?: {
@@ -46,7 +45,14 @@ export interface RuntimeStatus {
   /** A candidate running unseen beside the live version, and how often it agreed. */
   readonly shadow?: { readonly version: VersionId; readonly n: number; readonly agreement: number };
   /** The version on trial, what it replaced, how far it got, and its health window so far. */
-  readonly trial?: TrialState & { readonly n?: number; readonly errors?: number; readonly errorRate?: number; readonly p50?: number; readonly p95?: number; readonly p99?: number };
+  readonly trial?: TrialState & {
+    readonly n?: number;
+    readonly errors?: number;
+    readonly errorRate?: number;
+    readonly p50?: number;
+    readonly p95?: number;
+    readonly p99?: number;
+  };
   /**
    * Whether this tab judges the device's trial and keeps its record (`leading`: one tab of the
    * origin does), or sends its requests' outcomes to the tab that does and follows its decisions.

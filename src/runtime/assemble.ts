@@ -60,7 +60,8 @@ export function assembleParts(ctx: PartsContext) {
     onSaveError: (e) => void report('saving the rollout state', e),
   });
   const healthPolicy = () => reconciler.lastStatus?.manifest?.policy.health ?? DEFAULT_HEALTH;
-  const quarantine = (version: VersionId, error: BatonError) => source.quarantine(cfg.model, version, error).catch((e: unknown) => report(`quarantining version ${version}`, e));
+  const quarantine = (version: VersionId, error: BatonError) =>
+    source.quarantine(cfg.model, version, error).catch((e: unknown) => report(`quarantining version ${version}`, e));
   /** A stage that opens by time or by healthy runs changes what this device should serve with no new manifest. */
   const openStage = () =>
     void rollout
@@ -143,10 +144,18 @@ export function assembleParts(ctx: PartsContext) {
         serving.dropFallback();
         return;
       }
-      rollout.dispatch({ type: 'rolled-back', version: d.version, reason: d.reason ?? '', at: now(), ...(d.retryAt === undefined ? {} : { retryAt: d.retryAt }) });
+      rollout.dispatch({
+        type: 'rolled-back',
+        version: d.version,
+        reason: d.reason ?? '',
+        at: now(),
+        ...(d.retryAt === undefined ? {} : { retryAt: d.retryAt }),
+      });
       serving.flipBack(d.version);
       // Quarantined here too (the leading tab's write may not have landed): no reconcile may pick it again.
-      void (d.final ? quarantine(d.version, new BatonError('unhealthy', `version ${d.version} rolled back in another tab: ${d.reason ?? ''}`)) : Promise.resolve()).then(() => reconciler.reconcile());
+      void (
+        d.final ? quarantine(d.version, new BatonError('unhealthy', `version ${d.version} rolled back in another tab: ${d.reason ?? ''}`)) : Promise.resolve()
+      ).then(() => reconciler.reconcile());
     },
   });
   /** The app's pin: kept by the leading tab, whichever tab it was made in. */
@@ -158,8 +167,10 @@ export function assembleParts(ctx: PartsContext) {
   };
   /** What the request path tells the trial: here when leading, to the leading tab otherwise. */
   const requestTrial = {
-    observe: (version: VersionId, ok: boolean, runMs: number) => (share.leading ? trial.observe(version, ok, runMs) : share.post({ type: 'outcome', version, ok, runMs })),
-    paired: (version: VersionId, candidateMs: number, baselineMs: number) => (share.leading ? trial.paired(version, candidateMs, baselineMs) : share.post({ type: 'paired', version, candidateMs, baselineMs })),
+    observe: (version: VersionId, ok: boolean, runMs: number) =>
+      share.leading ? trial.observe(version, ok, runMs) : share.post({ type: 'outcome', version, ok, runMs }),
+    paired: (version: VersionId, candidateMs: number, baselineMs: number) =>
+      share.leading ? trial.paired(version, candidateMs, baselineMs) : share.post({ type: 'paired', version, candidateMs, baselineMs }),
     isOnTrial: (version: VersionId) => trial.isOnTrial(version),
   };
   const shadow = createShadowRunner({

@@ -11,7 +11,14 @@ const plugin: BuildDefaults = { publicKeys: [pinned], registryUrl: 'registry/', 
 describe('resolveConfig', () => {
   it('fills documented defaults and freezes the result', () => {
     const cfg = resolveConfig({ model: 'vad', manifestUrl: 'https://cdn.test/vad/manifest.json', publicKeys: [key] }, undefined, PAGE);
-    expect(cfg).toMatchObject({ executionProviders: ['webgpu', 'wasm'], autoSwitch: true, checkOnStart: true, checkIntervalMs: 300_000, standbyWorker: true, standbyRespawnDelayMs: 5000 });
+    expect(cfg).toMatchObject({
+      executionProviders: ['webgpu', 'wasm'],
+      autoSwitch: true,
+      checkOnStart: true,
+      checkIntervalMs: 300_000,
+      standbyWorker: true,
+      standbyRespawnDelayMs: 5000,
+    });
     expect(cfg.serviceWorker).toBeUndefined();
     expect(Object.isFrozen(cfg)).toBe(true);
     expect(() => ((cfg as { model: string }).model = 'x')).toThrow(TypeError);
@@ -20,13 +27,21 @@ describe('resolveConfig', () => {
   it('names the bad value of a programmer mistake', () => {
     expect(() => resolveConfig({ model: '', manifestUrl: 'x', publicKeys: [key] }, undefined, PAGE)).toThrow(/config\.model/);
     expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [] }, undefined, PAGE)).toThrow(/publicKeys/);
-    expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], executionProviders: ['cuda' as never] }, undefined, PAGE)).toThrow(/cuda/);
-    expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [{ ...key, alg: 'rsa' }] }, undefined, PAGE)).toThrow(/publicKeys\[0\].*'ed25519'.*rsa/);
+    expect(() =>
+      resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], executionProviders: ['cuda' as never] }, undefined, PAGE),
+    ).toThrow(/cuda/);
+    expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [{ ...key, alg: 'rsa' }] }, undefined, PAGE)).toThrow(
+      /publicKeys\[0\].*'ed25519'.*rsa/,
+    );
     expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], checkIntervalMs: -1 }, undefined, PAGE)).toThrow(RangeError);
     for (const bad of [0, -1, 1.5, Number.NaN, Infinity]) {
-      expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], maxInputElements: bad }, undefined, PAGE)).toThrow(/maxInputElements/);
+      expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], maxInputElements: bad }, undefined, PAGE)).toThrow(
+        /maxInputElements/,
+      );
     }
-    expect(resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], maxInputElements: 4096 }, undefined, PAGE).maxInputElements).toBe(4096);
+    expect(resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json', publicKeys: [key], maxInputElements: 4096 }, undefined, PAGE).maxInputElements).toBe(
+      4096,
+    );
   });
 
   it('accepts a key imported from JSON, whose alg a compiler types as string', () => {
@@ -35,7 +50,9 @@ describe('resolveConfig', () => {
   });
 
   it('without the plugin, says what is missing and how to get it', () => {
-    expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json' }, undefined, PAGE)).toThrow(/publicKeys is required.*baton keygen.*baton-ml\/vite/);
+    expect(() => resolveConfig({ model: 'm', manifestUrl: 'https://x/m.json' }, undefined, PAGE)).toThrow(
+      /publicKeys is required.*baton keygen.*baton-ml\/vite/,
+    );
     expect(() => resolveConfig({ model: 'm', publicKeys: [key] }, undefined, PAGE)).toThrow(/manifestUrl is required/);
   });
 
@@ -51,7 +68,10 @@ describe('resolveConfig', () => {
     expect(cfg.publicKeys).toEqual([key]);
     expect(cfg.manifestUrl).toBe('https://cdn.test/r/vad/manifest.json');
     expect(cfg.serviceWorker).toBeUndefined();
-    expect(resolveConfig({ model: 'vad', serviceWorker: { scriptUrl: '/custom-sw.js', scope: '/' } }, plugin, PAGE).serviceWorker).toEqual({ scriptUrl: 'https://app.test/custom-sw.js', scope: '/' });
+    expect(resolveConfig({ model: 'vad', serviceWorker: { scriptUrl: '/custom-sw.js', scope: '/' } }, plugin, PAGE).serviceWorker).toEqual({
+      scriptUrl: 'https://app.test/custom-sw.js',
+      scope: '/',
+    });
   });
 
   it('in dev the plugin pins no service worker, and a registry on another origin is kept absolute', () => {
@@ -64,7 +84,11 @@ describe('resolveConfig', () => {
 
 describe('modelConfigOf', () => {
   it('tells the update client the model, its keys and what the worker can run', () => {
-    const cfg = resolveConfig({ model: 'vad', manifestUrl: 'https://cdn.test/vad/manifest.json', publicKeys: [key], threshold: 1, deviceId: 'd1', download: { concurrency: 2 } }, undefined, PAGE);
+    const cfg = resolveConfig(
+      { model: 'vad', manifestUrl: 'https://cdn.test/vad/manifest.json', publicKeys: [key], threshold: 1, deviceId: 'd1', download: { concurrency: 2 } },
+      undefined,
+      PAGE,
+    );
     expect(modelConfigOf(cfg, { ep: 'webgpu', onnxruntimeWeb: '1.30.0' })).toEqual({
       name: 'vad',
       manifestUrl: 'https://cdn.test/vad/manifest.json',

@@ -134,7 +134,16 @@ export const DEFAULT_CHECK_INTERVAL_MS = 5 * 60_000;
 export type ResolvedConfig = Readonly<
   Omit<
     RuntimeConfig,
-    'manifestUrl' | 'publicKeys' | 'serviceWorker' | 'executionProviders' | 'autoSwitch' | 'checkOnStart' | 'checkIntervalMs' | 'timeouts' | 'standbyWorker' | 'standbyRespawnDelayMs'
+    | 'manifestUrl'
+    | 'publicKeys'
+    | 'serviceWorker'
+    | 'executionProviders'
+    | 'autoSwitch'
+    | 'checkOnStart'
+    | 'checkIntervalMs'
+    | 'timeouts'
+    | 'standbyWorker'
+    | 'standbyRespawnDelayMs'
   > & {
     manifestUrl: string;
     publicKeys: readonly PublicKeyJson[];
@@ -159,21 +168,29 @@ export function resolveConfig(
   defaults: BuildDefaults | undefined = pluginDefaults,
   baseUrl: string | undefined = globalThis.document?.baseURI ?? globalThis.location?.href,
 ): ResolvedConfig {
-  if (typeof config?.model !== 'string' || config.model === '') throw new TypeError(`config.model must be the model's name, got ${JSON.stringify(config?.model)}`);
+  if (typeof config?.model !== 'string' || config.model === '')
+    throw new TypeError(`config.model must be the model's name, got ${JSON.stringify(config?.model)}`);
   const publicKeys = config.publicKeys ?? defaults?.publicKeys;
   if (publicKeys === undefined) {
-    throw new TypeError('config.publicKeys is required: pass the key `baton keygen` wrote (import keys/baton-public.json), or let the baton-ml/vite plugin pin it at build time');
+    throw new TypeError(
+      'config.publicKeys is required: pass the key `baton keygen` wrote (import keys/baton-public.json), or let the baton-ml/vite plugin pin it at build time',
+    );
   }
   if (!Array.isArray(publicKeys) || publicKeys.length === 0) throw new TypeError('config.publicKeys must list at least one pinned key');
   publicKeys.forEach((k: PublicKeyInput, i) => {
     if (typeof k !== 'object' || k === null || k.alg !== 'ed25519' || typeof k.keyid !== 'string' || typeof k.publicKey !== 'string') {
-      throw new TypeError(`config.publicKeys[${i}] must be a public key written by \`baton keygen\` ({ keyid, alg: 'ed25519', publicKey }), got ${JSON.stringify(k)}`);
+      throw new TypeError(
+        `config.publicKeys[${i}] must be a public key written by \`baton keygen\` ({ keyid, alg: 'ed25519', publicKey }), got ${JSON.stringify(k)}`,
+      );
     }
   });
   const eps = config.executionProviders ?? ['webgpu', 'wasm'];
-  if (eps.length === 0 || eps.some((ep) => ep !== 'wasm' && ep !== 'webgpu')) throw new TypeError(`config.executionProviders must be wasm and/or webgpu, got ${JSON.stringify(eps)}`);
-  if (config.checkIntervalMs !== undefined && !(config.checkIntervalMs >= 0)) throw new RangeError(`config.checkIntervalMs must be 0 (never) or a number of milliseconds, got ${config.checkIntervalMs}`);
-  if (config.maxManifestAgeMs !== undefined && !(config.maxManifestAgeMs > 0)) throw new RangeError(`config.maxManifestAgeMs must be a positive number of milliseconds, got ${config.maxManifestAgeMs}`);
+  if (eps.length === 0 || eps.some((ep) => ep !== 'wasm' && ep !== 'webgpu'))
+    throw new TypeError(`config.executionProviders must be wasm and/or webgpu, got ${JSON.stringify(eps)}`);
+  if (config.checkIntervalMs !== undefined && !(config.checkIntervalMs >= 0))
+    throw new RangeError(`config.checkIntervalMs must be 0 (never) or a number of milliseconds, got ${config.checkIntervalMs}`);
+  if (config.maxManifestAgeMs !== undefined && !(config.maxManifestAgeMs > 0))
+    throw new RangeError(`config.maxManifestAgeMs must be a positive number of milliseconds, got ${config.maxManifestAgeMs}`);
   if (config.maxInputElements !== undefined && !(Number.isSafeInteger(config.maxInputElements) && config.maxInputElements > 0)) {
     throw new RangeError(`config.maxInputElements must be a positive integer (elements per input tensor), got ${config.maxInputElements}`);
   }
@@ -183,7 +200,9 @@ export function resolveConfig(
     ...config,
     manifestUrl,
     publicKeys: Object.freeze([...(publicKeys as readonly PublicKeyJson[])]),
-    ...(sw ? { serviceWorker: Object.freeze({ ...sw, scriptUrl: absoluteUrl(sw.scriptUrl, baseUrl, 'serviceWorker.scriptUrl') }) } : { serviceWorker: undefined }),
+    ...(sw
+      ? { serviceWorker: Object.freeze({ ...sw, scriptUrl: absoluteUrl(sw.scriptUrl, baseUrl, 'serviceWorker.scriptUrl') }) }
+      : { serviceWorker: undefined }),
     executionProviders: Object.freeze([...eps]),
     autoSwitch: config.autoSwitch ?? true,
     checkOnStart: config.checkOnStart ?? true,
@@ -195,7 +214,8 @@ export function resolveConfig(
 }
 
 function registryManifest(model: string, defaults: BuildDefaults | undefined): string {
-  if (!defaults) throw new TypeError('config.manifestUrl is required: the URL of <registry>/<model>/manifest.json (or let the baton-ml/vite plugin serve the registry)');
+  if (!defaults)
+    throw new TypeError('config.manifestUrl is required: the URL of <registry>/<model>/manifest.json (or let the baton-ml/vite plugin serve the registry)');
   const base = defaults.registryUrl.endsWith('/') ? defaults.registryUrl : `${defaults.registryUrl}/`;
   return `${base}${encodeURIComponent(model)}/manifest.json`;
 }

@@ -16,7 +16,12 @@ function watch(maxAgeMs?: number) {
   let t = issued;
   const said: unknown[] = [];
   const deferred: (() => void)[] = [];
-  const w = createFreshnessWatch({ ...(maxAgeMs === undefined ? {} : { maxAgeMs }), now: () => t, onStale: (f) => said.push(f), defer: (fn) => deferred.push(fn) });
+  const w = createFreshnessWatch({
+    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    now: () => t,
+    onStale: (f) => said.push(f),
+    defer: (fn) => deferred.push(fn),
+  });
   const flush = () => deferred.splice(0).forEach((fn) => fn());
   return { w, said, flush, at: (ms: number) => (t = ms) };
 }

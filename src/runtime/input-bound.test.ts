@@ -35,19 +35,25 @@ describe('checkInputSize', () => {
   const limits = inputLimits(silero, undefined);
 
   it('lets through tensors within their bounds', () => {
-    expect(() => checkInputSize({ input: f32(512, [1, 512]), state: f32(256, [2, 1, 128]), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } }, limits)).not.toThrow();
+    expect(() =>
+      checkInputSize({ input: f32(512, [1, 512]), state: f32(256, [2, 1, 128]), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } }, limits),
+    ).not.toThrow();
   });
 
   it('refuses the first tensor over its bound with input-too-large, naming it and the figures', () => {
     const feeds = { input: f32(512, [1, 512]), state: f32(512, [4, 1, 128]) };
-    expect(() => checkInputSize(feeds, limits)).toThrow(expect.objectContaining({ code: 'input-too-large', details: { input: 'state', elements: 512, limit: 256 } }));
+    expect(() => checkInputSize(feeds, limits)).toThrow(
+      expect.objectContaining({ code: 'input-too-large', details: { input: 'state', elements: 512, limit: 256 } }),
+    );
   });
 
   it('counts by dims or data, whichever is larger (a lying dims cannot slip a big buffer through)', () => {
     const small = inputLimits(silero, 100);
     expect(() => checkInputSize({ input: f32(101, [1, 1]) }, small)).toThrow(expect.objectContaining({ code: 'input-too-large' }));
     // dims of 10⁹ elements over an empty buffer: refused without allocating anything.
-    expect(() => checkInputSize({ input: { type: 'float32', data: new Float32Array(0), dims: [1000, 1000, 1000] } }, small)).toThrow(expect.objectContaining({ code: 'input-too-large' }));
+    expect(() => checkInputSize({ input: { type: 'float32', data: new Float32Array(0), dims: [1000, 1000, 1000] } }, small)).toThrow(
+      expect.objectContaining({ code: 'input-too-large' }),
+    );
   });
 
   it('bounds a name the model does not declare by the general bound', () => {

@@ -36,10 +36,17 @@ export function checkInputSize(feeds: Feeds, limits: InputLimits): void {
   for (const [name, t] of Object.entries(feeds)) {
     // Malformed feeds are the worker's to refuse (run-failed, with onnxruntime's message).
     const dims: readonly number[] = Array.isArray(t?.dims) ? t.dims : [];
-    const elements = Math.max(t?.data?.length ?? 0, dims.reduce((a, b) => a * b, 1));
+    const elements = Math.max(
+      t?.data?.length ?? 0,
+      dims.reduce((a, b) => a * b, 1),
+    );
     const limit = limits.byName.get(name) ?? limits.other;
     if (elements > limit) {
-      throw new BatonError('input-too-large', `input "${name}" has ${elements} elements; this runtime allows at most ${limit} (maxInputElements)`, { input: name, elements, limit });
+      throw new BatonError('input-too-large', `input "${name}" has ${elements} elements; this runtime allows at most ${limit} (maxInputElements)`, {
+        input: name,
+        elements,
+        limit,
+      });
     }
   }
 }

@@ -68,11 +68,11 @@ export async function createObservability(deps: ObservabilityDeps): Promise<Obse
   const metrics = (): RuntimeMetrics => {
     const serving = deps.serving();
     return {
-    model: deps.model,
-    ...(serving ? { serving } : {}),
-    ...recorder.snapshot(),
-    drift: [...monitors.values()].flatMap((m) => m.monitor.snapshot()),
-    telemetry: exporters.flatMap((e) => (e.stats ? [e.stats()] : [])),
+      model: deps.model,
+      ...(serving ? { serving } : {}),
+      ...recorder.snapshot(),
+      drift: [...monitors.values()].flatMap((m) => m.monitor.snapshot()),
+      telemetry: exporters.flatMap((e) => (e.stats ? [e.stats()] : [])),
     };
   };
 

@@ -14,6 +14,8 @@ describe('checkPinnable', () => {
     expect(() => checkPinnable({ versions, manifest }, '1')).not.toThrow();
     expect(() => checkPinnable({ versions, manifest }, '2')).toThrow(expect.objectContaining({ code: 'version-unavailable' }));
     expect(() => checkPinnable({ versions, manifest }, '9')).toThrow(/not ready on this device/);
-    expect(() => checkPinnable({ versions, manifest }, '3')).toThrow(expect.objectContaining({ code: 'version-unavailable', details: { version: '3', killed: true } }));
+    expect(() => checkPinnable({ versions, manifest }, '3')).toThrow(
+      expect.objectContaining({ code: 'version-unavailable', details: { version: '3', killed: true } }),
+    );
   });
 });

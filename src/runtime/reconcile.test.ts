@@ -9,7 +9,10 @@ import type { Serving } from './serving.js';
 import type { Slot } from './slot.js';
 
 const release = (version: string) => ({ version }) as unknown as Release;
-const manifest = { versions: [release('1'), release('2')], policy: { stable: '1', killed: [], candidate: { version: '2', percent: 100, salt: 's' } } } as unknown as Manifest;
+const manifest = {
+  versions: [release('1'), release('2')],
+  policy: { stable: '1', killed: [], candidate: { version: '2', percent: 100, salt: 's' } },
+} as unknown as Manifest;
 const status = (states: Record<string, 'ready' | 'downloading'>): ModelStatus => ({
   model: 'm',
   deviceId: 'd',
@@ -110,7 +113,12 @@ describe('a version held after a latency rollback', () => {
   it('is not served until its time, when the reconciler wakes up by itself and tries it again', async () => {
     let t = 1000;
     const timers: { fn: () => void; ms: number }[] = [];
-    const rollout = createRolloutKeeper({ initial: { ...INITIAL_ROLLOUT, held: { '2': { until: 5000, strikes: 1 } } }, save: async () => {}, windows: () => ({}), onSaveError: () => {} });
+    const rollout = createRolloutKeeper({
+      initial: { ...INITIAL_ROLLOUT, held: { '2': { until: 5000, strikes: 1 } } },
+      save: async () => {},
+      windows: () => ({}),
+      onSaveError: () => {},
+    });
     const w = world(status({ '1': 'ready', '2': 'ready' }), async (r) => ({ version: r.version }) as Slot, {
       rollout,
       now: () => t,
@@ -123,6 +131,9 @@ describe('a version held after a latency rollback', () => {
     t = 5000;
     timers[0]!.fn();
     await w.reconciler.reconcile();
-    expect(w.committed).toEqual([['1', false], ['2', true]]);
+    expect(w.committed).toEqual([
+      ['1', false],
+      ['2', true],
+    ]);
   });
 });

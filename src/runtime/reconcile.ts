@@ -18,7 +18,11 @@ import type { Trial } from './trial.js';
 
 export interface ReconcileDeps {
   status(): Promise<ModelStatus>;
-  route(policy: RolloutPolicy, deviceId: string, opts: { quarantined: ReadonlySet<VersionId>; now: number; localPin?: VersionId; healthyRuns?: number }): Promise<DeviceRoute>;
+  route(
+    policy: RolloutPolicy,
+    deviceId: string,
+    opts: { quarantined: ReadonlySet<VersionId>; now: number; localPin?: VersionId; healthyRuns?: number },
+  ): Promise<DeviceRoute>;
   /** Never serve or fetch `version` again on this device. */
   quarantine(version: VersionId, error: BatonError): Promise<unknown>;
   readonly serving: Serving;
@@ -82,7 +86,15 @@ export function createReconciler(deps: ReconcileDeps): Reconciler {
       ...(localPin === undefined ? {} : { localPin }),
       ...(candidateRuns === undefined ? {} : { healthyRuns: candidateRuns }),
     });
-    const target = (lastTarget = chooseTarget({ status: st, candidate: policy.candidate, killed: policy.killed, route, live: deps.serving.live?.version, localPin, autoSwitch: deps.autoSwitch }));
+    const target = (lastTarget = chooseTarget({
+      status: st,
+      candidate: policy.candidate,
+      killed: policy.killed,
+      route,
+      live: deps.serving.live?.version,
+      localPin,
+      autoSwitch: deps.autoSwitch,
+    }));
     await deps.shadow.sync(target.shadow, policy.candidate?.shadow);
     if (!target.switchTo) return;
     const release = target.switchTo;

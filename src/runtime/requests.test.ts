@@ -20,7 +20,11 @@ const slot = (version: string, answer?: () => Promise<RunResult>) =>
     },
   }) as unknown as Slot & { runs: number };
 const feeds = (n = 4): Feeds => ({ x: { type: 'float32', data: new Float32Array(n), dims: [1, n] } });
-const answer = (y: number[], runMs = 0.5): RunResult => ({ outputs: { y: { type: 'float32', data: Float32Array.from(y), dims: [1, y.length] } }, runMs, ep: 'wasm' });
+const answer = (y: number[], runMs = 0.5): RunResult => ({
+  outputs: { y: { type: 'float32', data: Float32Array.from(y), dims: [1, y.length] } },
+  runMs,
+  ep: 'wasm',
+});
 
 function world(served: Awaited<ReturnType<RequestDeps['dispatcher']['run']>>, over: Partial<RequestDeps> & { onTrial?: boolean; fallback?: Slot } = {}) {
   const observed: [string, boolean, number][] = [];
@@ -88,7 +92,14 @@ describe('the request path', () => {
     const w = world({ slot: slot('1'), ok: true, result: answer([5]) }, { validate: (o) => (o['y']!.data as Float32Array)[0]! < 1 });
     await expect(w.run(feeds())).rejects.toMatchObject({ code: 'run-failed', details: { invalid: true } });
     expect(w.observed).toEqual([['1', false, 0.5]]);
-    const throws = world({ slot: slot('1'), ok: true, result: answer([5]) }, { validate: () => { throw new Error('shape'); } });
+    const throws = world(
+      { slot: slot('1'), ok: true, result: answer([5]) },
+      {
+        validate: () => {
+          throw new Error('shape');
+        },
+      },
+    );
     await expect(throws.run(feeds())).rejects.toMatchObject({ code: 'run-failed', message: /threw.*shape/ });
   });
 });
@@ -103,20 +114,29 @@ describe('the fallback during a trial', () => {
     expect(out.fallback).toEqual({ from: '2', error });
     expect(Array.from(out.outputs['y']!.data as Float32Array)).toEqual([7]);
     expect(w.observed).toEqual([['2', false, 7]]);
-    expect(w.requests).toEqual([['2', false], ['1', true]]);
+    expect(w.requests).toEqual([
+      ['2', false],
+      ['1', true],
+    ]);
   });
 
   it('also for NaN under rejectNonFinite and for an answer validate() refuses', async () => {
     const kept = slot('1', async () => answer([0.25]));
     const nan = world({ slot: slot('2'), ok: true, result: answer([NaN]) }, { onTrial: true, fallback: kept, rejectNonFinite: true });
     expect(await nan.run(feeds())).toMatchObject({ version: '1', fallback: { from: '2', error: { details: { nonFinite: true } } } });
-    const invalid = world({ slot: slot('2'), ok: true, result: answer([9]) }, { onTrial: true, fallback: kept, validate: (o) => (o['y']!.data as Float32Array)[0]! < 1 });
+    const invalid = world(
+      { slot: slot('2'), ok: true, result: answer([9]) },
+      { onTrial: true, fallback: kept, validate: (o) => (o['y']!.data as Float32Array)[0]! < 1 },
+    );
     expect(await invalid.run(feeds())).toMatchObject({ version: '1', fallback: { from: '2', error: { details: { invalid: true } } } });
   });
 
   it('returns the candidate’s error when the kept version is too slow, fails too, or the fallback is off', async () => {
     const error = new BatonError('run-failed', 'bad input');
-    const slow = world({ slot: slot('2'), ok: false, error }, { onTrial: true, fallback: slot('1', () => new Promise((r) => setTimeout(() => r(answer([1])), 200))), fallbackMaxExtraMs: 20 });
+    const slow = world(
+      { slot: slot('2'), ok: false, error },
+      { onTrial: true, fallback: slot('1', () => new Promise((r) => setTimeout(() => r(answer([1])), 200))), fallbackMaxExtraMs: 20 },
+    );
     await expect(slow.run(feeds())).rejects.toBe(error);
     const failing = world({ slot: slot('2'), ok: false, error }, { onTrial: true, fallback: slot('1', () => Promise.reject(new Error('also bad'))) });
     await expect(failing.run(feeds())).rejects.toBe(error);

@@ -63,15 +63,23 @@ export function createRequestPath(deps: RequestDeps): (feeds: Feeds) => Promise<
 
   /** What the candidate's answer is worth: an error when it must not reach the caller. */
   const refusal = (slot: Slot, ok: boolean, outputs: Record<string, Tensor>): BatonError | undefined => {
-    if (!ok && deps.rejectNonFinite) return new BatonError('run-failed', `version ${slot.version} returned NaN or Infinity`, { version: slot.version, nonFinite: true });
+    if (!ok && deps.rejectNonFinite)
+      return new BatonError('run-failed', `version ${slot.version} returned NaN or Infinity`, { version: slot.version, nonFinite: true });
     if (!deps.validate) return undefined;
     let valid: boolean | void;
     try {
       valid = deps.validate(outputs);
     } catch (e) {
-      return new BatonError('run-failed', `the app's validate() threw on the outputs of version ${slot.version}: ${(e as Error)?.message ?? String(e)}`, { version: slot.version, invalid: true }, { cause: e });
+      return new BatonError(
+        'run-failed',
+        `the app's validate() threw on the outputs of version ${slot.version}: ${(e as Error)?.message ?? String(e)}`,
+        { version: slot.version, invalid: true },
+        { cause: e },
+      );
     }
-    return valid === false ? new BatonError('run-failed', `the app's validate() refused the outputs of version ${slot.version}`, { version: slot.version, invalid: true }) : undefined;
+    return valid === false
+      ? new BatonError('run-failed', `the app's validate() refused the outputs of version ${slot.version}`, { version: slot.version, invalid: true })
+      : undefined;
   };
 
   /** The kept version answers instead, within the extra time allowed; otherwise the candidate's error stands. */
@@ -123,14 +131,22 @@ export function createRequestPath(deps: RequestDeps): (feeds: Feeds) => Promise<
       if (ok && baseline && random() < deps.pairedTiming) {
         const candidateMs = served.result.runMs;
         // After the caller has its answer, like a shadow run; the same input, under the same load.
-        setTimeout(() => void baseline.run(spare).then((r) => deps.trial.paired(slot.version, candidateMs, r.runMs), () => {}), 0);
+        setTimeout(
+          () =>
+            void baseline.run(spare).then(
+              (r) => deps.trial.paired(slot.version, candidateMs, r.runMs),
+              () => {},
+            ),
+          0,
+        );
       }
     } else {
       error = BatonError.from(served.error, 'run-failed');
       deps.trial.observe(slot.version, false, latency);
       deps.obs.request(slot.version, slot.load.ep, armName, false, latency);
     }
-    if (!error) return { outputs: outputs!, version: slot.version, ep: served.ok ? served.result.ep : slot.load.ep, ...(armName === undefined ? {} : { arm: armName }) };
+    if (!error)
+      return { outputs: outputs!, version: slot.version, ep: served.ok ? served.result.ep : slot.load.ep, ...(armName === undefined ? {} : { arm: armName }) };
     if (baseline && deps.fallbackMaxExtraMs !== undefined) return fallBack(baseline, spare, slot.version, error);
     throw error;
   };

@@ -50,7 +50,8 @@ function fakeSlot(version: string) {
         return alive;
       },
     },
-    run: (feeds: Feeds) => new Promise<RunResult>((resolve, reject) => sent.push({ n: Number((feeds['x']!.data as Float32Array)[0]), done: false, resolve, reject })),
+    run: (feeds: Feeds) =>
+      new Promise<RunResult>((resolve, reject) => sent.push({ n: Number((feeds['x']!.data as Float32Array)[0]), done: false, resolve, reject })),
     sent,
     /** Answers the oldest unanswered request this slot was sent. */
     answer: (runMs = 0.2) => oldest().resolve({ outputs: {}, runMs, ep: 'wasm' }),
@@ -174,7 +175,11 @@ describe('the run dispatcher', () => {
       await settle();
       expect(t.hung).toHaveLength(1);
       expect(t.hung[0]!.slot).toBe(a);
-      expect(t.outcomes.get(1)).toMatchObject({ ok: false, slot: a, error: { code: 'timeout', details: { hung: true, version: '1', hangAfterMs: threshold } } });
+      expect(t.outcomes.get(1)).toMatchObject({
+        ok: false,
+        slot: a,
+        error: { code: 'timeout', details: { hung: true, version: '1', hangAfterMs: threshold } },
+      });
       // Nothing more goes to the hung worker, even before the runtime says who takes over.
       expect(a.sent.slice(50).map((s) => s.n)).toEqual([1]);
       expect(t.outcomes.size).toBe(51);

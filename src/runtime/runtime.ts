@@ -63,8 +63,18 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   const emitter = createEmitter<RuntimeEvents>();
   const init: WorkerInit = { executionProviders: cfg.executionProviders, ...(cfg.wasmThreads === undefined ? {} : { wasmThreads: cfg.wasmThreads }) };
   const workerOptions = { ...(cfg.timeouts ? { timeouts: cfg.timeouts } : {}), ...(cfg.createWorker ? { create: cfg.createWorker } : {}) };
-  const workers = await createWorkerPool({ spawn: () => startInferenceWorker(init, workerOptions), standby: cfg.standbyWorker, respawnDelayMs: cfg.standbyRespawnDelayMs });
-  const slotOptions = { init, timeouts: cfg.timeouts, ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}), ...(cfg.warmup ? { warmup: cfg.warmup } : {}), ...(cfg.maxInputElements === undefined ? {} : { maxInputElements: cfg.maxInputElements }) };
+  const workers = await createWorkerPool({
+    spawn: () => startInferenceWorker(init, workerOptions),
+    standby: cfg.standbyWorker,
+    respawnDelayMs: cfg.standbyRespawnDelayMs,
+  });
+  const slotOptions = {
+    init,
+    timeouts: cfg.timeouts,
+    ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}),
+    ...(cfg.warmup ? { warmup: cfg.warmup } : {}),
+    ...(cfg.maxInputElements === undefined ? {} : { maxInputElements: cfg.maxInputElements }),
+  };
 
   let lastError: BatonError | undefined;
   const health = createHealthMonitor();
@@ -88,7 +98,9 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
     serving: () => {
       const live = serving.live;
       const arm = reconciler.lastTarget?.arm;
-      return live ? { version: live.version, ep: live.load.ep, ...(arm && arm.version === live.version ? { arm: arm.name } : {}), activeForMs: perfNow() - serving.since } : undefined;
+      return live
+        ? { version: live.version, ep: live.load.ep, ...(arm && arm.version === live.version ? { arm: arm.name } : {}), activeForMs: perfNow() - serving.since }
+        : undefined;
     },
     report: (during, e) => void report(during, e),
     onDrift: (signal) => emit('drift', signal),
@@ -100,7 +112,22 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   const afterStart = new Promise<void>((resolve) => (started = resolve));
 
   const persisted = parseRolloutRecord(await source.readMeta(rolloutKey(cfg.model)).catch((e: unknown) => void report('reading the rollout state', e)));
-  const { rollout, stages, dispatcher, serving, requestTrial, pinHere, share, shadow, freshness, reconciler } = assembleParts({ cfg, source, workers, slotOptions, health, obs, persisted, emit, report, noteError: (e) => (lastError = e), afterStart, now, perfNow, isDisposed });
+  const { rollout, stages, dispatcher, serving, requestTrial, pinHere, share, shadow, freshness, reconciler } = assembleParts({
+    cfg,
+    source,
+    workers,
+    slotOptions,
+    health,
+    obs,
+    persisted,
+    emit,
+    report,
+    noteError: (e) => (lastError = e),
+    afterStart,
+    now,
+    perfNow,
+    isDisposed,
+  });
   const flushRollout = () => void rollout.flush();
   const reconcile = () => reconciler.reconcile();
 
@@ -123,15 +150,37 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   }
   // After createRuntime has resolved (a macrotask later), so the app has subscribed to what they
   // say (an offline start reports update-failed at once); a failed check re-evaluates freshness.
-  if (hasReady && cfg.checkOnStart) void afterStart.then(() => source.check(cfg.model).catch(() => {}).then(reconcile));
+  if (hasReady && cfg.checkOnStart)
+    void afterStart.then(() =>
+      source
+        .check(cfg.model)
+        .catch(() => {})
+        .then(reconcile),
+    );
   if (updates.fallback) void afterStart.then(() => !disposed && emit('service-worker-unavailable', { error: updates.fallback! }));
   setTimeout(started, 0);
   // The counters are written at most once a second; a closing page writes what is pending.
   addEventListener('pagehide', flushRollout);
-  const schedule = cfg.checkIntervalMs > 0 ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).finally(() => void reconcile()) }) : undefined;
+  const schedule =
+    cfg.checkIntervalMs > 0
+      ? startCheckSchedule({ intervalMs: cfg.checkIntervalMs, check: () => source.check(cfg.model).finally(() => void reconcile()) })
+      : undefined;
 
   const runtime: Runtime = {
-    run: createRequestPath({ dispatcher, serving, trial: requestTrial, obs, shadow, arm: () => reconciler.lastTarget?.arm, rejectNonFinite: cfg.rejectNonFinite ?? false, ...(cfg.validate ? { validate: cfg.validate } : {}), fallbackMaxExtraMs: cfg.fallback === false ? undefined : (cfg.fallback?.maxExtraMs ?? DEFAULT_FALLBACK_MAX_EXTRA_MS), pairedTiming: cfg.pairedTiming ?? DEFAULT_PAIRED_TIMING, perfNow, disposed: isDisposed }),
+    run: createRequestPath({
+      dispatcher,
+      serving,
+      trial: requestTrial,
+      obs,
+      shadow,
+      arm: () => reconciler.lastTarget?.arm,
+      rejectNonFinite: cfg.rejectNonFinite ?? false,
+      ...(cfg.validate ? { validate: cfg.validate } : {}),
+      fallbackMaxExtraMs: cfg.fallback === false ? undefined : (cfg.fallback?.maxExtraMs ?? DEFAULT_FALLBACK_MAX_EXTRA_MS),
+      pairedTiming: cfg.pairedTiming ?? DEFAULT_PAIRED_TIMING,
+      perfNow,
+      disposed: isDisposed,
+    }),
     metrics: () => obs.metrics(),
     log: (afterSeq) => obs.log(afterSeq),
     flushTelemetry: () => obs.flushTelemetry(),

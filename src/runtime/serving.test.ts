@@ -101,7 +101,11 @@ describe('serving', () => {
     expect(w.targets).toEqual(['1', '2', '1']);
     await settle();
     expect((v2 as Slot & { retired: boolean }).retired).toBe(true);
-    expect(w.said.filter((e) => e.type === 'switch').map((e) => [e.event['from'], e.event['to']])).toEqual([[undefined, '1'], ['1', '2'], ['2', '1']]);
+    expect(w.said.filter((e) => e.type === 'switch').map((e) => [e.event['from'], e.event['to']])).toEqual([
+      [undefined, '1'],
+      ['1', '2'],
+      ['2', '1'],
+    ]);
   });
 
   it('going back to the kept version reuses it instead of loading it again', async () => {

@@ -100,7 +100,13 @@ export function createServing(deps: ServingDeps): Serving {
   /** Makes `slot` live, says so, and records it (in the same turn: see commit). */
   const flip = (slot: Slot, from: Slot | undefined): Promise<unknown> => {
     setLive(slot);
-    deps.emit('switch', { ...(from ? { from: from.version } : {}), to: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
+    deps.emit('switch', {
+      ...(from ? { from: from.version } : {}),
+      to: slot.version,
+      ep: slot.load.ep,
+      loadMs: slot.load.loadMs,
+      warmupMs: slot.load.warmupMs,
+    });
     return deps.recordActive(slot.version).catch((e: unknown) => deps.report('recording the active version', e));
   };
 

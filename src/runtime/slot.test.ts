@@ -68,7 +68,7 @@ describe('a slot', () => {
     expect(log).toEqual(['release', 'terminate']);
   });
 
-  it('carries the input bounds of its version: its static shapes, or the app\'s maxInputElements', async () => {
+  it("carries the input bounds of its version: its static shapes, or the app's maxInputElements", async () => {
     const release = { ...sampleRelease('1'), inputs: [{ name: 'x', type: 'float32' as const, shape: [1, 512] }] };
     expect((await loadSlot(release, bytes, opts, fakeWorker().worker)).inputLimits.byName.get('x')).toBe(512);
     expect((await loadSlot(release, bytes, { ...opts, maxInputElements: 4096 }, fakeWorker().worker)).inputLimits.byName.get('x')).toBe(4096);

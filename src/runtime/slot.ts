@@ -32,7 +32,13 @@ export interface SlotOptions {
 }
 
 /** Starts a worker (or uses `worker`), loads and warms `release` in it; on failure the worker is terminated. */
-export async function loadSlot(release: Release, bytes: Uint8Array<ArrayBuffer>, opts: SlotOptions, worker?: InferenceWorker, warmupRuns?: number): Promise<Slot> {
+export async function loadSlot(
+  release: Release,
+  bytes: Uint8Array<ArrayBuffer>,
+  opts: SlotOptions,
+  worker?: InferenceWorker,
+  warmupRuns?: number,
+): Promise<Slot> {
   const w =
     worker ??
     (await startInferenceWorker(opts.init, {

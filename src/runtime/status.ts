@@ -34,7 +34,9 @@ export function projectStatus(p: StatusParts): RuntimeStatus {
   const { live, rollout } = p;
   return {
     model: p.model,
-    ...(live ? { serving: { version: live.version, ep: live.load.ep, sinceMs: p.perfNow - p.since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } } : {}),
+    ...(live
+      ? { serving: { version: live.version, ep: live.load.ep, sinceMs: p.perfNow - p.since, loadMs: live.load.loadMs, warmupMs: live.load.warmupMs } }
+      : {}),
     ...(p.preparing ? { preparing: p.preparing } : {}),
     ...(p.fallback ? { fallback: p.fallback.version } : {}),
     ...(p.target?.arm ? { arm: p.target.arm.name } : {}),

@@ -37,9 +37,17 @@ describe('chooseTarget', () => {
   });
 
   it('leaves a live version that may no longer serve (killed, quarantined) for the best one on the device', () => {
-    const killed = chooseTarget(input({ status: status({ '1': 'ready', '2': 'downloading', '0': 'ready' }, { active: '1', previous: '0' }), killed: ['1'], route: route({ serve: '2', hold: ['2', '1'] }) }));
+    const killed = chooseTarget(
+      input({
+        status: status({ '1': 'ready', '2': 'downloading', '0': 'ready' }, { active: '1', previous: '0' }),
+        killed: ['1'],
+        route: route({ serve: '2', hold: ['2', '1'] }),
+      }),
+    );
     expect(killed.switchTo?.version).toBe('0');
-    const quarantined = chooseTarget(input({ status: status({ '1': 'quarantined', '2': 'downloading', '0': 'ready' }, { previous: '0' }), route: route({ serve: '2' }) }));
+    const quarantined = chooseTarget(
+      input({ status: status({ '1': 'quarantined', '2': 'downloading', '0': 'ready' }, { previous: '0' }), route: route({ serve: '2' }) }),
+    );
     expect(quarantined.switchTo?.version).toBe('0');
   });
 
@@ -61,7 +69,9 @@ describe('chooseTarget', () => {
     expect(ab.route.ab).toEqual({ bucket: 7000, arm: 'b' });
     expect(chooseTarget(input({ live: '1', route: route({ serve: '1', shadow: '2' }) })).shadow?.version).toBe('2');
     expect(chooseTarget(input({ live: '1', killed: ['2'], route: route({ serve: '1', shadow: '2' }) })).shadow).toBeUndefined();
-    expect(chooseTarget(input({ live: '1', status: status({ '1': 'ready', '2': 'downloading' }), route: route({ serve: '1', shadow: '2' }) })).shadow).toBeUndefined();
+    expect(
+      chooseTarget(input({ live: '1', status: status({ '1': 'ready', '2': 'downloading' }), route: route({ serve: '1', shadow: '2' }) })).shadow,
+    ).toBeUndefined();
   });
 
   it('has nothing to do when nothing is ready', () => {

@@ -41,7 +41,9 @@ export function chooseTarget(input: TargetInput): Target {
   const quarantined = new Set(status.versions.filter((v) => v.state === 'quarantined').map((v) => v.version));
   const servable = (v: VersionId | undefined): v is VersionId => v !== undefined && ready.has(v) && !quarantined.has(v) && !input.killed.includes(v);
   const route: RouteInfo = {
-    ...(r.candidate && input.candidate ? { candidate: { version: input.candidate.version, ...r.candidate, inside: inRollout(r.candidate.bucket, r.candidate.percent) } } : {}),
+    ...(r.candidate && input.candidate
+      ? { candidate: { version: input.candidate.version, ...r.candidate, inside: inRollout(r.candidate.bucket, r.candidate.percent) } }
+      : {}),
     ...(r.abBucket === undefined ? {} : { ab: { bucket: r.abBucket, ...(r.arm === undefined ? {} : { arm: r.arm }) } }),
   };
   const base = {

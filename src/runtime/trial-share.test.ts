@@ -85,7 +85,16 @@ describe('one trial across tabs', () => {
 
   it('without Web Locks every tab leads (each judges its own requests, as before)', () => {
     const o = origin();
-    const share = createTrialShare({ model: 'm', lock: undefined, channel: o.channel(), onLead: () => {}, onOutcome: () => {}, onPaired: () => {}, onPin: () => {}, onDecided: () => {} });
+    const share = createTrialShare({
+      model: 'm',
+      lock: undefined,
+      channel: o.channel(),
+      onLead: () => {},
+      onOutcome: () => {},
+      onPaired: () => {},
+      onPin: () => {},
+      onDecided: () => {},
+    });
     expect(share.leading).toBe(true);
   });
 });

@@ -14,7 +14,14 @@ export type TrialMessage =
   | { readonly type: 'outcome'; readonly version: VersionId; readonly ok: boolean; readonly runMs: number }
   | { readonly type: 'paired'; readonly version: VersionId; readonly candidateMs: number; readonly baselineMs: number }
   | { readonly type: 'pin'; readonly version: VersionId | undefined }
-  | { readonly type: 'decided'; readonly kind: 'rolled-back' | 'promoted'; readonly version: VersionId; readonly reason?: string; readonly final?: boolean; readonly retryAt?: number };
+  | {
+      readonly type: 'decided';
+      readonly kind: 'rolled-back' | 'promoted';
+      readonly version: VersionId;
+      readonly reason?: string;
+      readonly final?: boolean;
+      readonly retryAt?: number;
+    };
 
 export interface TrialChannel {
   post(message: TrialMessage): void;

@@ -118,12 +118,16 @@ export function createTrial(deps: TrialDeps): Trial {
       rollout.dispatch({ type: kind, version, reason: verdict.reason, at: deps.now(), ...(retryAt === undefined ? {} : { retryAt }) });
       const what = kind === 'rolled-back' ? 'rolled back' : 'rejected in shadow';
       const final = retryAt === undefined;
-      const error = new BatonError('unhealthy', `version ${version} ${what} on this device: ${verdict.reason}${final ? '' : `; tried again after ${new Date(retryAt).toISOString()}`}`, {
-        reason: verdict.reason,
-        final,
-        ...(final ? {} : { retryAt }),
-        ...verdict.figures,
-      });
+      const error = new BatonError(
+        'unhealthy',
+        `version ${version} ${what} on this device: ${verdict.reason}${final ? '' : `; tried again after ${new Date(retryAt).toISOString()}`}`,
+        {
+          reason: verdict.reason,
+          final,
+          ...(final ? {} : { retryAt }),
+          ...verdict.figures,
+        },
+      );
       deps.emit('rollback', { from: version, reason: verdict.reason, figures: verdict.figures, error, final, ...(final ? {} : { retryAt }) });
       return error;
     },

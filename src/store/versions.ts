@@ -80,12 +80,14 @@ export function activate(db: BatonDb, model: string, version: VersionId): Promis
     const record = await tx.objectStore('versions').get([model, version]);
     if (record?.state !== 'ready') {
       await tx.done; // nothing written: let it commit empty rather than abort into an unhandled rejection
-      throw new BatonError('version-unavailable', `version ${version} of ${model} is ${record?.state ?? 'not stored'}, not ready`, { version, state: record?.state });
+      throw new BatonError('version-unavailable', `version ${version} of ${model} is ${record?.state ?? 'not stored'}, not ready`, {
+        version,
+        state: record?.state,
+      });
     }
     const models = tx.objectStore('models');
     const current = (await models.get(model)) ?? { model };
-    const next: ModelRecord =
-      current.active === version ? current : { ...current, active: version, ...(current.active ? { previous: current.active } : {}) };
+    const next: ModelRecord = current.active === version ? current : { ...current, active: version, ...(current.active ? { previous: current.active } : {}) };
     await models.put(next);
     await tx.done;
     return next;

@@ -5,7 +5,10 @@ import { checkNoFailedRequests, checkRolledBackWithin, checkSwitchedOnce, type R
 
 /** Records from a compact script: '1' served by v1, '2' by v2, 'x' failed (code run-failed), 10 ms apart. */
 function records(script: string, start = 1_000): RequestOutcome[] {
-  return script.replace(/\s/g, '').split('').map((c, i) => (c === 'x' ? { i, at: start + i * 10, ok: false, code: 'run-failed' } : { i, at: start + i * 10, ok: true, version: c }));
+  return script
+    .replace(/\s/g, '')
+    .split('')
+    .map((c, i) => (c === 'x' ? { i, at: start + i * 10, ok: false, code: 'run-failed' } : { i, at: start + i * 10, ok: true, version: c }));
 }
 
 describe('checkNoFailedRequests', () => {
@@ -20,7 +23,9 @@ describe('checkNoFailedRequests', () => {
   });
 
   it('lists at most five failures and counts the rest', () => {
-    expect(checkNoFailedRequests(records('xxxxxxx1')).message).toBe('7 of 8 requests failed: #0 run-failed, #1 run-failed, #2 run-failed, #3 run-failed, #4 run-failed, and 2 more');
+    expect(checkNoFailedRequests(records('xxxxxxx1')).message).toBe(
+      '7 of 8 requests failed: #0 run-failed, #1 run-failed, #2 run-failed, #3 run-failed, #4 run-failed, and 2 more',
+    );
   });
 
   it('looks only inside the window, ends included', () => {
@@ -97,7 +102,10 @@ describe('checkRolledBackWithin', () => {
   });
 
   it('fails when the device never left the bad version', () => {
-    expect(checkRolledBackWithin(records('11 2x22'), 50, { from: '2', to: '1' })).toMatchObject({ pass: false, message: expect.stringMatching(/still on 2 .*no rollback to 1/) });
+    expect(checkRolledBackWithin(records('11 2x22'), 50, { from: '2', to: '1' })).toMatchObject({
+      pass: false,
+      message: expect.stringMatching(/still on 2 .*no rollback to 1/),
+    });
     expect(checkRolledBackWithin(records('11 22 xx'), 50, { from: '2', to: '1' }).pass).toBe(false);
   });
 
@@ -120,7 +128,13 @@ describe('checkRolledBackWithin', () => {
 describe('records with a fallback (the version on trial failed, the kept one answered)', () => {
   /** '1' and '2' served, 'f' failed by 2 and answered by 1. */
   const withFallback = (script: string): RequestOutcome[] =>
-    script.split('').map((c, i) => (c === 'f' ? { i, at: 1_000 + i * 10, ok: true, version: '1', fallback: { from: '2', code: 'run-failed' } } : { i, at: 1_000 + i * 10, ok: true, version: c }));
+    script
+      .split('')
+      .map((c, i) =>
+        c === 'f'
+          ? { i, at: 1_000 + i * 10, ok: true, version: '1', fallback: { from: '2', code: 'run-failed' } }
+          : { i, at: 1_000 + i * 10, ok: true, version: c },
+      );
 
   it('are no failed requests, and count as the trial version’s for the switch', () => {
     expect(checkNoFailedRequests(withFallback('11f2f22')).pass).toBe(true);
@@ -129,7 +143,11 @@ describe('records with a fallback (the version on trial failed, the kept one ans
 
   it('count on the bad version in a rollback, and say so', () => {
     const verdict = checkRolledBackWithin(withFallback('112f2f2111'), 5, { from: '2', to: '1' });
-    expect(verdict).toMatchObject({ pass: true, onBadVersion: 5, message: 'rolled back from 2 to 1 after 5 requests (0 failed, 2 answered by the kept version) from #2 to #6 (limit 5)' });
+    expect(verdict).toMatchObject({
+      pass: true,
+      onBadVersion: 5,
+      message: 'rolled back from 2 to 1 after 5 requests (0 failed, 2 answered by the kept version) from #2 to #6 (limit 5)',
+    });
     expect(checkRolledBackWithin(withFallback('112f2f2111'), 4, { from: '2', to: '1' }).pass).toBe(false);
   });
 });

@@ -69,7 +69,8 @@ const label = (r: RequestOutcome, index: number) => `#${r.i ?? index}`;
  */
 export function checkNoFailedRequests(records: readonly RequestOutcome[], window: TimeWindow = {}): Verdict {
   const inWindow = ordered(records).filter((r) => (window.from === undefined || r.at >= window.from) && (window.to === undefined || r.at <= window.to));
-  if (inWindow.length === 0) return { pass: false, message: `no request in the window (${records.length} records in all): nothing shows the update was served without failures` };
+  if (inWindow.length === 0)
+    return { pass: false, message: `no request in the window (${records.length} records in all): nothing shows the update was served without failures` };
   const failed = inWindow.map((r, i) => ({ r, i })).filter(({ r }) => !r.ok);
   if (failed.length === 0) return { pass: true, message: `none of ${inWindow.length} requests failed` };
   const listed = failed.slice(0, MAX_LISTED).map(({ r, i }) => `${label(r, i)} ${r.code ?? 'failed'}`);
@@ -118,7 +119,11 @@ export function checkSwitchedOnce(records: readonly RequestOutcome[], from: stri
  * @example
  * checkRolledBackWithin(records, 50, { from: '2', to: '1' }); // → { pass: true, onBadVersion: 31, … }
  */
-export function checkRolledBackWithin(records: readonly RequestOutcome[], maxRequests: number, versions: { readonly from: string; readonly to: string }): RollbackVerdict {
+export function checkRolledBackWithin(
+  records: readonly RequestOutcome[],
+  maxRequests: number,
+  versions: { readonly from: string; readonly to: string },
+): RollbackVerdict {
   if (!Number.isInteger(maxRequests) || maxRequests < 1) throw new RangeError(`maxRequests must be a positive integer, got ${maxRequests}`);
   const { from: bad, to: good } = versions;
   if (bad === good) throw new TypeError(`from and to must differ, both are ${bad}`);
@@ -137,6 +142,7 @@ export function checkRolledBackWithin(records: readonly RequestOutcome[], maxReq
   const answered = inBad.filter((r) => r.ok && r.fallback !== undefined).length;
   const figures = `${onBadVersion} requests (${failed} failed${answered > 0 ? `, ${answered} answered by the kept version` : ''}) from ${label(sorted[before + 1]!, before + 1)} to ${label(sorted[back - 1]!, back - 1)}`;
   const common = { onBadVersion, rolledBackAt: backTo.at };
-  if (onBadVersion > maxRequests) return { ...common, pass: false, message: `rolled back from ${bad} to ${good} only after ${figures}; the limit is ${maxRequests}` };
+  if (onBadVersion > maxRequests)
+    return { ...common, pass: false, message: `rolled back from ${bad} to ${good} only after ${figures}; the limit is ${maxRequests}` };
   return { ...common, pass: true, message: `rolled back from ${bad} to ${good} after ${figures} (limit ${maxRequests})` };
 }

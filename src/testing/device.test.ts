@@ -20,7 +20,9 @@ function shape(db: BatonDb) {
   const tx = db.transaction(names, 'readonly');
   return names.map((name) => {
     const store = tx.objectStore(name);
-    const indexes = [...store.indexNames].sort().map((i) => ({ name: i, keyPath: store.index(i).keyPath, unique: store.index(i).unique, multiEntry: store.index(i).multiEntry }));
+    const indexes = [...store.indexNames]
+      .sort()
+      .map((i) => ({ name: i, keyPath: store.index(i).keyPath, unique: store.index(i).unique, multiEntry: store.index(i).multiEntry }));
     return { name, keyPath: store.keyPath, autoIncrement: store.autoIncrement, indexes };
   });
 }
@@ -77,7 +79,16 @@ describe('findDeviceId', () => {
   });
 
   it('finds an A/B arm and a shadowing device, and takes a predicate', async () => {
-    const ab = { ...policy, ab: { salt: 'exp', arms: [{ name: 'a', version: '1.0.0', weight: 1 }, { name: 'b', version: '2.0.0', weight: 1 }] } };
+    const ab = {
+      ...policy,
+      ab: {
+        salt: 'exp',
+        arms: [
+          { name: 'a', version: '1.0.0', weight: 1 },
+          { name: 'b', version: '2.0.0', weight: 1 },
+        ],
+      },
+    };
     const id = await findDeviceId(ab, { arm: 'b' }, { prefix: 'u' });
     expect(id).toMatch(/^u\d+$/);
     const shadowed = { ...policy, candidate: { ...policy.candidate!, shadow: { sampleRate: 1, compare: 'argmax' as const, tolerance: 0 } } };

@@ -109,12 +109,20 @@ export async function findDeviceId(
   wish: DeviceWish | ((route: Route) => boolean),
   opts: { prefix?: string; tries?: number; now?: number } = {},
 ): Promise<string> {
-  const matches = typeof wish === 'function' ? wish : (r: Route) => (wish.serves === undefined || r.serve === wish.serves) && (wish.arm === undefined || r.arm === wish.arm) && (wish.shadow === undefined || r.shadow === wish.shadow);
+  const matches =
+    typeof wish === 'function'
+      ? wish
+      : (r: Route) =>
+          (wish.serves === undefined || r.serve === wish.serves) &&
+          (wish.arm === undefined || r.arm === wish.arm) &&
+          (wish.shadow === undefined || r.shadow === wish.shadow);
   const tries = opts.tries ?? 10_000;
   const now = opts.now ?? Date.now();
   for (let i = 0; i < tries; i++) {
     const id = `${opts.prefix ?? 'device-'}${i}`;
     if (matches(await routeDevice(policy, id, { quarantined: new Set(), now }))) return id;
   }
-  throw new Error(`no device id among ${tries} tried gets ${typeof wish === 'function' ? 'the route asked for' : JSON.stringify(wish)} under policy ${JSON.stringify(policy)}`);
+  throw new Error(
+    `no device id among ${tries} tried gets ${typeof wish === 'function' ? 'the route asked for' : JSON.stringify(wish)} under policy ${JSON.stringify(policy)}`,
+  );
 }

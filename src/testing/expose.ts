@@ -175,7 +175,17 @@ export function exposeRuntimeForTests(rt: Runtime, opts: ExposeOptions = {}): Ba
         outputs[name] = { type: t.type, dims: [...t.dims], data: Array.from(t.data as ArrayLike<number | bigint>, Number) };
       }
       const fallback = out.fallback ? { fallback: { from: out.fallback.from, code: errorCode(out.fallback.error) } } : {};
-      return { i, at, ms: pageNow() - at, ok: true, version: out.version, ...fallback, ep: out.ep, ...(out.arm === undefined ? {} : { arm: out.arm }), outputs };
+      return {
+        i,
+        at,
+        ms: pageNow() - at,
+        ok: true,
+        version: out.version,
+        ...fallback,
+        ep: out.ep,
+        ...(out.arm === undefined ? {} : { arm: out.arm }),
+        outputs,
+      };
     } catch (e) {
       return { i, at, ms: pageNow() - at, ok: false, code: errorCode(e) };
     }

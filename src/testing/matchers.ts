@@ -31,7 +31,12 @@ export const batonMatchers = {
     return result(this, 'toSwitchOnce', `${from}, ${to}`, checkSwitchedOnce(records, from, to));
   },
   /** The device left `versions.from` for `versions.to` within `maxRequests` requests and never went back. */
-  toRollBackWithin(this: ExpectMatcherState, records: readonly RequestOutcome[], maxRequests: number, versions: { readonly from: string; readonly to: string }): MatcherReturnType {
+  toRollBackWithin(
+    this: ExpectMatcherState,
+    records: readonly RequestOutcome[],
+    maxRequests: number,
+    versions: { readonly from: string; readonly to: string },
+  ): MatcherReturnType {
     return result(this, 'toRollBackWithin', `${maxRequests}, ${JSON.stringify(versions)}`, checkRolledBackWithin(records, maxRequests, versions));
   },
 };

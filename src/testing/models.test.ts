@@ -43,12 +43,7 @@ async function load(bytes: Uint8Array): Promise<ort.InferenceSession> {
 }
 
 /** Runs `x` (`[batch, 4]`) and returns `y`, checking its shape on the way. */
-async function run(
-  session: ort.InferenceSession,
-  x: Float32Array,
-  batch: number,
-  options?: ort.InferenceSession.RunOptions,
-): Promise<Float32Array> {
+async function run(session: ort.InferenceSession, x: Float32Array, batch: number, options?: ort.InferenceSession.RunOptions): Promise<Float32Array> {
   const out = await session.run({ [MLP_INPUT]: new ort.Tensor('float32', x, [batch, MLP_FEATURES]) }, options);
   const y = out[MLP_OUTPUT];
   expect(y?.dims).toEqual([batch, MLP_OUTPUTS]);
@@ -227,7 +222,12 @@ describe('allocModel', () => {
   it('gives exactly the MLP v1 output for ordinary inputs, whatever their x0', async () => {
     const session = await load(allocModel());
     const mlp = await load(mlpModel(1));
-    for (const [x, batch] of [[standardX(1), 1], [Float32Array.of(-3, 1, 2, 3), 1], [Float32Array.of(64, 0, 0, 1), 1], [standardX(3), 3]] as const) {
+    for (const [x, batch] of [
+      [standardX(1), 1],
+      [Float32Array.of(-3, 1, 2, 3), 1],
+      [Float32Array.of(64, 0, 0, 1), 1],
+      [standardX(3), 3],
+    ] as const) {
       // The zeros add exactly 0: the same floats as the MLP itself.
       expect(await run(session, x, batch)).toEqual(await run(mlp, x, batch));
     }
@@ -325,9 +325,7 @@ describe('writeTestModels', () => {
     const dir = await mkdtemp(join(tmpdir(), 'baton-models-'));
     try {
       const paths = await writeTestModels(dir, { largeMegabytes: 1 });
-      expect(Object.keys(paths).sort()).toEqual(
-        ['alloc', 'broken', 'failing-run', 'large-v1', 'large-v2', 'mlp-v1', 'mlp-v2', 'nan', 'slow'].sort(),
-      );
+      expect(Object.keys(paths).sort()).toEqual(['alloc', 'broken', 'failing-run', 'large-v1', 'large-v2', 'mlp-v1', 'mlp-v2', 'nan', 'slow'].sort());
       for (const file of Object.values(paths)) {
         expect(isAbsolute(file)).toBe(true);
         expect(existsSync(file)).toBe(true);

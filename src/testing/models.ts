@@ -5,16 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
-import {
-  MLP_FEATURES,
-  MLP_HIDDEN,
-  MLP_INPUT,
-  MLP_OUTPUT,
-  MLP_OUTPUTS,
-  mlpWeights,
-  mulberry32,
-  uint32ToUnit,
-} from './models-reference.js';
+import { MLP_FEATURES, MLP_HIDDEN, MLP_INPUT, MLP_OUTPUT, MLP_OUTPUTS, mlpWeights, mulberry32, uint32ToUnit } from './models-reference.js';
 
 export { MLP_FEATURES, MLP_INPUT, MLP_OUTPUT, MLP_OUTPUTS, mlpReference } from './models-reference.js';
 
@@ -312,14 +303,8 @@ export function largeModel(opts: LargeModelOptions): Uint8Array {
     'large',
     'large_zero',
     {
-      initializers: [
-        { name: 'pad', dims: [padFloats], dataType: FLOAT, rawData: raw },
-        floatTensor('large_zero_f', [], [0]),
-      ],
-      nodes: [
-        node('ReduceMean', ['pad'], ['large_mean'], { keepdims: 0 }),
-        node('Mul', ['large_mean', 'large_zero_f'], ['large_zero']),
-      ],
+      initializers: [{ name: 'pad', dims: [padFloats], dataType: FLOAT, rawData: raw }, floatTensor('large_zero_f', [], [0])],
+      nodes: [node('ReduceMean', ['pad'], ['large_mean'], { keepdims: 0 }), node('Mul', ['large_mean', 'large_zero_f'], ['large_zero'])],
     },
   );
 }
@@ -341,16 +326,7 @@ export function sileroModelPath(which: 'legacy' | 'v5' | 'v6'): string {
 }
 
 /** Names (keys) of the models {@link writeTestModels} writes; each file is `<name>.onnx`. */
-export type TestModelName =
-  | 'mlp-v1'
-  | 'mlp-v2'
-  | 'broken'
-  | 'failing-run'
-  | 'nan'
-  | 'slow'
-  | 'alloc'
-  | 'large-v1'
-  | 'large-v2';
+export type TestModelName = 'mlp-v1' | 'mlp-v2' | 'broken' | 'failing-run' | 'nan' | 'slow' | 'alloc' | 'large-v1' | 'large-v2';
 
 /**
  * Writes every test model into `dir` (created if missing) as `<name>.onnx`: the slow model at
@@ -360,10 +336,7 @@ export type TestModelName =
  * const paths = await writeTestModels('.cache/models', { largeMegabytes: 8 });
  * paths['mlp-v1']; // '/…/.cache/models/mlp-v1.onnx'
  */
-export async function writeTestModels(
-  dir: string,
-  opts: { largeMegabytes?: number } = {},
-): Promise<Record<TestModelName, string>> {
+export async function writeTestModels(dir: string, opts: { largeMegabytes?: number } = {}): Promise<Record<TestModelName, string>> {
   const megabytes = opts.largeMegabytes ?? 64;
   const makers: Record<TestModelName, () => Uint8Array> = {
     'mlp-v1': () => mlpModel(1),

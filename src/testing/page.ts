@@ -55,7 +55,17 @@ export async function waitForServiceWorkerControl(page: Page, opts: { timeout?: 
   try {
     await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: opts.timeout ?? 15_000 });
   } catch (e) {
-    const registrations = await page.evaluate(async () => (await navigator.serviceWorker?.getRegistrations())?.map((r) => ({ scope: r.scope, active: r.active?.state ?? null, installing: r.installing?.state ?? null, waiting: r.waiting?.state ?? null })) ?? []).catch(() => 'unknown');
+    const registrations = await page
+      .evaluate(
+        async () =>
+          (await navigator.serviceWorker?.getRegistrations())?.map((r) => ({
+            scope: r.scope,
+            active: r.active?.state ?? null,
+            installing: r.installing?.state ?? null,
+            waiting: r.waiting?.state ?? null,
+          })) ?? [],
+      )
+      .catch(() => 'unknown');
     throw new Error(`baton-ml/testing: no service worker controls ${page.url()} (registrations: ${JSON.stringify(registrations)}): ${(e as Error).message}`);
   }
 }

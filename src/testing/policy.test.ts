@@ -8,7 +8,12 @@ import { sampleManifest, sampleRelease } from './sample-manifest.js';
 
 /** Every change must leave a manifest a device would accept. */
 const apply = (change: PolicyChange, m: Manifest = sampleManifest()) =>
-  parseManifestPayload(resign(applyPolicyChange(m, change, () => 'salt-x'), Date.parse('2026-01-02T00:00:00Z'))).policy;
+  parseManifestPayload(
+    resign(
+      applyPolicyChange(m, change, () => 'salt-x'),
+      Date.parse('2026-01-02T00:00:00Z'),
+    ),
+  ).policy;
 
 describe('applyPolicyChange', () => {
   it('sets the candidate percentage, promotes, rolls back', () => {
@@ -41,8 +46,17 @@ describe('applyPolicyChange', () => {
   });
 
   it('starts an A/B test with default weights and a random salt unless given, and ends it', () => {
-    const arms = [{ name: 'a', version: '1.0.0' }, { name: 'b', version: '2.0.0', weight: 3 }];
-    expect(apply({ ab: { arms } }).ab).toEqual({ salt: 'salt-x', arms: [{ name: 'a', version: '1.0.0', weight: 1 }, { name: 'b', version: '2.0.0', weight: 3 }] });
+    const arms = [
+      { name: 'a', version: '1.0.0' },
+      { name: 'b', version: '2.0.0', weight: 3 },
+    ];
+    expect(apply({ ab: { arms } }).ab).toEqual({
+      salt: 'salt-x',
+      arms: [
+        { name: 'a', version: '1.0.0', weight: 1 },
+        { name: 'b', version: '2.0.0', weight: 3 },
+      ],
+    });
     expect(apply({ ab: { arms, salt: 'exp-1' } }).ab?.salt).toBe('exp-1');
     expect(apply({ ab: null }, applyPolicyChange(sampleManifest(), { ab: { arms } })).ab).toBeUndefined();
     expect(() => apply({ ab: { arms: [arms[0]!] } })).toThrow(/two arms/);

@@ -85,7 +85,14 @@ export function applyPolicyChange(m: Manifest, change: PolicyChange, randomSalt:
   }
   if (change.shadow !== undefined) next = setShadow(next, change.shadow);
   if (change.ab !== undefined) {
-    next = change.ab === null ? endAb(next) : startAb(next, change.ab.arms.map((a) => ({ name: a.name, version: a.version, weight: a.weight ?? 1 })), change.ab.salt ?? randomSalt());
+    next =
+      change.ab === null
+        ? endAb(next)
+        : startAb(
+            next,
+            change.ab.arms.map((a) => ({ name: a.name, version: a.version, weight: a.weight ?? 1 })),
+            change.ab.salt ?? randomSalt(),
+          );
   }
   if (change.health !== undefined) next = setHealth(next, change.health);
   return next;

@@ -7,7 +7,16 @@
 import { expect, type Page } from '@playwright/test';
 import type { RuntimeEvents, RuntimeMetrics, RuntimeStatus } from '../runtime/api.js';
 import type { CheckResult } from '../update/messages.js';
-import { BATON_TEST_GLOBAL, type AsData, type BatonTestHook, type LoadSettings, type PageOutcome, type RecordedEvent, type RecordedEventOf, type RunResult } from './expose.js';
+import {
+  BATON_TEST_GLOBAL,
+  type AsData,
+  type BatonTestHook,
+  type LoadSettings,
+  type PageOutcome,
+  type RecordedEvent,
+  type RecordedEventOf,
+  type RunResult,
+} from './expose.js';
 import type { LoadRecord } from './expose-load.js';
 
 /** Which exposed runtime to use: the model's name; may be left out when the app exposed one. */
@@ -31,10 +40,15 @@ async function callHook<M extends HookMethod>(page: Page, opts: HookOptions, met
       const chosen = model ?? (models.length === 1 ? models[0] : undefined);
       const hook = chosen === undefined ? undefined : hooks[chosen];
       if (hook === undefined) {
-        const why = models.length === 0 ? 'the app has not called exposeRuntimeForTests(rt) (yet)' : model === null ? `several models are exposed (${models.join(', ')}): pass { model }` : `no runtime for model ${model} (exposed: ${models.join(', ')})`;
+        const why =
+          models.length === 0
+            ? 'the app has not called exposeRuntimeForTests(rt) (yet)'
+            : model === null
+              ? `several models are exposed (${models.join(', ')}): pass { model }`
+              : `no runtime for model ${model} (exposed: ${models.join(', ')})`;
         return { ok: false as const, error: why };
       }
-      if (hook['protocol'] as unknown !== 1) return { ok: false as const, error: `the exposed hook speaks protocol ${String(hook['protocol'])}, this kit 1` };
+      if ((hook['protocol'] as unknown) !== 1) return { ok: false as const, error: `the exposed hook speaks protocol ${String(hook['protocol'])}, this kit 1` };
       return { ok: true as const, value: await hook[name]!(a) };
     },
     [BATON_TEST_GLOBAL, opts.model ?? null, method, arg] as const,
@@ -73,7 +87,12 @@ async function waitUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean
 
 /** Waits until the app has exposed its runtime (so `createRuntime` resolved). */
 export async function waitForRuntime(page: Page, opts: WaitOptions = {}): Promise<AsData<RuntimeStatus>> {
-  return waitUntil(() => callHook(page, opts, 'status'), () => true, `the app to expose its runtime${opts.model ? ` for ${opts.model}` : ''}`, opts.timeout);
+  return waitUntil(
+    () => callHook(page, opts, 'status'),
+    () => true,
+    `the app to expose its runtime${opts.model ? ` for ${opts.model}` : ''}`,
+    opts.timeout,
+  );
 }
 
 /** `rt.status()` of the app's runtime, as plain data. */
@@ -106,7 +125,12 @@ export async function waitForRuntimeEvent<K extends keyof RuntimeEvents>(
   opts: WaitOptions & { where?: (event: RecordedEventOf<K>['event']) => boolean } = {},
 ): Promise<RecordedEventOf<K>> {
   const find = (events: RecordedEventOf<K>[]) => events.find((e) => opts.where === undefined || opts.where(e.event));
-  const events = await waitUntil(() => runtimeEvents(page, { ...opts, type }), (es) => find(es) !== undefined, `a ${type} event${opts.where ? ' matching the filter' : ''}`, opts.timeout);
+  const events = await waitUntil(
+    () => runtimeEvents(page, { ...opts, type }),
+    (es) => find(es) !== undefined,
+    `a ${type} event${opts.where ? ' matching the filter' : ''}`,
+    opts.timeout,
+  );
   return find(events)!;
 }
 
@@ -117,7 +141,9 @@ export async function waitForRuntimeEvent<K extends keyof RuntimeEvents>(
 export function waitForVersion(page: Page, version: string, opts: WaitOptions & { state?: 'ready' | 'serving' } = {}): Promise<AsData<RuntimeStatus>> {
   const state = opts.state ?? 'serving';
   const holds = (s: AsData<RuntimeStatus>) =>
-    state === 'serving' ? s.serving?.version === version : (s.device?.versions.some((v) => v.version === version && v.state === 'ready') ?? false) || s.serving?.version === version;
+    state === 'serving'
+      ? s.serving?.version === version
+      : (s.device?.versions.some((v) => v.version === version && v.state === 'ready') ?? false) || s.serving?.version === version;
   return waitUntil(() => runtimeStatus(page, opts), holds, `version ${version} to be ${state}`, opts.timeout);
 }
 
@@ -139,7 +165,10 @@ export function runOnce(page: Page, opts: HookOptions = {}): Promise<RunResult> 
  * issues what fell due at once), as an app fed by the outside world sees it.
  */
 export async function startLoad(page: Page, opts: HookOptions & LoadSettings = {}): Promise<void> {
-  const settings: LoadSettings = { ...(opts.mode === undefined ? {} : { mode: opts.mode }), ...(opts.intervalMs === undefined ? {} : { intervalMs: opts.intervalMs }) };
+  const settings: LoadSettings = {
+    ...(opts.mode === undefined ? {} : { mode: opts.mode }),
+    ...(opts.intervalMs === undefined ? {} : { intervalMs: opts.intervalMs }),
+  };
   await callHook(page, opts, 'startLoad', settings);
 }
 
@@ -151,7 +180,12 @@ export function loadRecords(page: Page, opts: HookOptions = {}): Promise<LoadRec
 /** Waits until the running load has recorded `count` requests matching `where` (default: any). */
 export function waitForLoad(page: Page, count: number, opts: WaitOptions & { where?: (record: LoadRecord) => boolean } = {}): Promise<LoadRecord[]> {
   const matching = (rs: LoadRecord[]) => rs.filter(opts.where ?? (() => true)).length;
-  return waitUntil(() => loadRecords(page, opts), (rs) => matching(rs) >= count, `${count} recorded requests${opts.where ? ' matching the filter' : ''}`, opts.timeout);
+  return waitUntil(
+    () => loadRecords(page, opts),
+    (rs) => matching(rs) >= count,
+    `${count} recorded requests${opts.where ? ' matching the filter' : ''}`,
+    opts.timeout,
+  );
 }
 
 /** Stops the load, waits for the requests in flight, and returns every record in issue order. */

@@ -379,7 +379,11 @@ describe('faults', () => {
     const started = Date.now();
     const res = await get(chunkPath, { signal: controller.signal });
     // The whole body is promised, and kept slowly.
-    expect([res.status, res.headers.get('content-length'), res.headers.get('x-baton-fault')]).toEqual([200, String(CHUNK_BYTES.length), 'trickle 1 byte(s) every 20 ms after 100 bytes']);
+    expect([res.status, res.headers.get('content-length'), res.headers.get('x-baton-fault')]).toEqual([
+      200,
+      String(CHUNK_BYTES.length),
+      'trickle 1 byte(s) every 20 ms after 100 bytes',
+    ]);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const parts: Uint8Array[] = [];
     let received = 0;
@@ -577,8 +581,7 @@ describe('request log', () => {
 
 describe('control endpoints', () => {
   const control = (p: string, init?: RequestInit): Promise<Response> => get(`/__baton/${p}`, init);
-  const post = (body: unknown): Promise<Response> =>
-    control('faults', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const post = (body: unknown): Promise<Response> => control('faults', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   it('adds, lists and removes faults over HTTP', async () => {
     const added = await post({ pattern: '/registry/mlp/chunks/*', fault: { kind: 'status', status: 418 }, times: 5 });

@@ -304,7 +304,10 @@ function createRequestLog() {
       const matches = filter.path === undefined ? () => true : compilePattern(filter.path);
       const method = filter.method?.toUpperCase();
       return entries
-        .filter(({ record }) => matches(record.path) && (method === undefined || record.method === method) && (filter.since === undefined || record.startedAt >= filter.since))
+        .filter(
+          ({ record }) =>
+            matches(record.path) && (method === undefined || record.method === method) && (filter.since === undefined || record.startedAt >= filter.since),
+        )
         .map(({ record, res }) => ({ ...record, ...(res !== null && { status: res.headersSent ? res.statusCode : 0 }) }))
         .filter((record) => filter.failed === undefined || requestFailed(record) === filter.failed);
     },

@@ -131,9 +131,7 @@ export async function openStaticFile(file: string): Promise<StaticFile | null> {
       const etag = /^[0-9a-f]{64}$/.test(name) ? `"${name}"` : `"${data.length.toString(16)}-${hash53(data)}"`;
       return { body: { size: data.length, data }, etag, close };
     }
-    const etag = /^[0-9a-f]{64}$/.test(name)
-      ? `"${name}"`
-      : `"${size.toString(16)}-${stat.mtimeNs.toString(16)}-${stat.ino.toString(16)}"`;
+    const etag = /^[0-9a-f]{64}$/.test(name) ? `"${name}"` : `"${size.toString(16)}-${stat.mtimeNs.toString(16)}-${stat.ino.toString(16)}"`;
     return { body: { size, handle }, etag, close };
   } catch (err) {
     await close();
@@ -331,12 +329,7 @@ const FILLER = Buffer.alloc(64 * 1024, 0x20);
  * never rejects for a client that went away. `onWritten(n)` reports body bytes handed to the kernel.
  * Reads the next piece only after the previous one drained, so a 100 MB file costs ~256 KiB of memory.
  */
-export async function writePlan(
-  res: ServerResponse,
-  plan: ResponsePlan,
-  headOnly: boolean,
-  onWritten: (bytes: number) => void,
-): Promise<void> {
+export async function writePlan(res: ServerResponse, plan: ResponsePlan, headOnly: boolean, onWritten: (bytes: number) => void): Promise<void> {
   res.writeHead(plan.status, plan.headers);
   if (!headOnly && plan.body !== null) {
     // A paced body shows its headers before its first byte, which may be a long wait away.
@@ -352,7 +345,7 @@ export async function writePlan(
       if (!(await send(chunk, piece.offset))) return;
     }
     // extraBytes < 0 never reaches 0: endless, until write() reports the connection gone.
-    for (let left = plan.extraBytes, offset = plan.sendBytes; left !== 0; ) {
+    for (let left = plan.extraBytes, offset = plan.sendBytes; left !== 0;) {
       const chunk = left > 0 && left < FILLER.length ? FILLER.subarray(0, left) : FILLER;
       if (!(await send(chunk, offset))) return;
       offset += chunk.length;
@@ -381,7 +374,7 @@ async function* pieces(body: Body, length: number): AsyncGenerator<{ offset: num
     if (length > 0) yield { offset: 0, data: body.data.subarray(0, length) };
     return;
   }
-  for (let offset = 0; offset < length; ) {
+  for (let offset = 0; offset < length;) {
     const want = Math.min(PIECE, length - offset);
     // A fresh buffer per piece: res.write may hold it until it is flushed.
     const buf = Buffer.allocUnsafe(want);
@@ -393,7 +386,13 @@ async function* pieces(body: Body, length: number): AsyncGenerator<{ offset: num
 }
 
 /** Writes `chunk` (at body offset `offset`) at the plan's pace; resolves false when the response is gone. */
-async function paced(res: ServerResponse, chunk: Buffer, offset: number, pace: NonNullable<ResponsePlan['pace']>, onWritten: (bytes: number) => void): Promise<boolean> {
+async function paced(
+  res: ServerResponse,
+  chunk: Buffer,
+  offset: number,
+  pace: NonNullable<ResponsePlan['pace']>,
+  onWritten: (bytes: number) => void,
+): Promise<boolean> {
   let at = Math.max(0, Math.min(chunk.length, pace.from - offset));
   if (at > 0 && !(await write(res, chunk.subarray(0, at), onWritten))) return false;
   for (; at < chunk.length; at += pace.bytes) {

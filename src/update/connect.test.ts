@@ -22,7 +22,10 @@ describe('connectUpdates', () => {
 
   it('falls back to the page with the reason when registration fails (a dev server serving index.html for sw.js)', async () => {
     // What Chromium throws when the script is served as text/html.
-    const mime = new DOMException("Failed to register a ServiceWorker for scope ('https://app.test/'): The script has an unsupported MIME type ('text/html').", 'SecurityError');
+    const mime = new DOMException(
+      "Failed to register a ServiceWorker for scope ('https://app.test/'): The script has an unsupported MIME type ('text/html').",
+      'SecurityError',
+    );
     const got = await connectUpdates(sw, { connectServiceWorker: () => Promise.reject(mime), createPageUpdateClient: async () => pageClient });
     expect(got.client).toBe(pageClient);
     expect(got.via).toBe('page');

@@ -10,7 +10,19 @@ import { readReadyModel } from '../store/read-model.js';
 import type { VersionId } from '../types.js';
 import type { ModelConfig } from './config.js';
 import { openEventChannel } from './event-channel.js';
-import { checkResultFromWire, PERIODIC_SYNC_TAG, statusFromWire, type CheckResult, type CheckResultWire, type ModelStatus, type ModelStatusWire, type SwPing, type SwReply, type SwRequest, type UpdateEvent } from './messages.js';
+import {
+  checkResultFromWire,
+  PERIODIC_SYNC_TAG,
+  statusFromWire,
+  type CheckResult,
+  type CheckResultWire,
+  type ModelStatus,
+  type ModelStatusWire,
+  type SwPing,
+  type SwReply,
+  type SwRequest,
+  type UpdateEvent,
+} from './messages.js';
 
 export interface UpdateClient {
   configure(config: ModelConfig): Promise<void>;

@@ -74,7 +74,10 @@ async function updater(deps: Partial<UpdaterDeps> = {}, download = DOWNLOAD): Pr
 
 /** Every request to `path` hangs until its signal aborts, as a fetch does. */
 function hang(path: string): void {
-  registry.overrides.set(path, (init) => new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))));
+  registry.overrides.set(
+    path,
+    (init) => new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+  );
 }
 
 async function until(what: string, probe: () => boolean): Promise<void> {

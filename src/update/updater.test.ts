@@ -37,7 +37,10 @@ async function updater(extra: Partial<ModelConfig> = {}, deps: Partial<UpdaterDe
 }
 
 async function codeOf(p: Promise<unknown>): Promise<BatonErrorCode> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e, 'expected a rejection').toBeInstanceOf(BatonError);
   return (e as BatonError).code;
 }
@@ -162,12 +165,18 @@ describe('updates', () => {
     const newer = await registry.release('3', testBytes(256, 3), 64, { compat: { onnxruntimeWeb: '>=2.0.0', executionProviders: ['wasm'] } });
     const webgpuOnly = await registry.release('4', testBytes(256, 4), 64, { compat: { onnxruntimeWeb: '>=1.0.0', executionProviders: ['webgpu'] } });
     const otherInputs = await registry.release('5', testBytes(256, 5), 64, { inputs: [{ name: 'h', type: 'float32', shape: [1] }] });
-    for (const [release, reason] of [[newer, 'runtime-version'], [webgpuOnly, 'execution-provider'], [otherInputs, 'interface']] as const) {
+    for (const [release, reason] of [
+      [newer, 'runtime-version'],
+      [webgpuOnly, 'execution-provider'],
+      [otherInputs, 'interface'],
+    ] as const) {
       await registry.publish([v1, release], { stable: '1', candidate: { version: release.version, percent: 100, salt: 's' } });
       registry.requests.length = 0;
       events = [];
       const result = await u.check('mlp');
-      expect(result.failed).toEqual([{ version: release.version, error: expect.objectContaining({ code: 'incompatible-model', details: expect.objectContaining({ reason }) }) }]);
+      expect(result.failed).toEqual([
+        { version: release.version, error: expect.objectContaining({ code: 'incompatible-model', details: expect.objectContaining({ reason }) }) },
+      ]);
       expect(registry.chunkRequests()).toEqual([]);
       expect(events).toContainEqual(expect.objectContaining({ type: 'update-failed', version: release.version }));
     }

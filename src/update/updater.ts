@@ -166,7 +166,13 @@ export function createUpdater(deps: UpdaterDeps): Updater {
         verifiedAt: now(),
         ...(fetched.notModified ? {} : fetched.etag ? { etag: fetched.etag } : { etag: undefined }),
       }));
-      deps.notify({ type: 'manifest-accepted', model, sequence: manifest.sequence, unchanged: verified.unchanged, ...(keysChanged ? { keysChanged: true } : {}) });
+      deps.notify({
+        type: 'manifest-accepted',
+        model,
+        sequence: manifest.sequence,
+        unchanged: verified.unchanged,
+        ...(keysChanged ? { keysChanged: true } : {}),
+      });
 
       const stored = await listVersions(deps.db, model);
       const quarantined = new Set(stored.filter((v) => v.state === 'quarantined').map((v) => v.version));
@@ -186,7 +192,12 @@ export function createUpdater(deps: UpdaterDeps): Updater {
           if (run.signal.aborted) throw run.signal.reason;
           const error = toWire(e);
           result.failed.push({ version: release.version, error });
-          await recordFailure(model, release, error, wanted.map((r) => r.version));
+          await recordFailure(
+            model,
+            release,
+            error,
+            wanted.map((r) => r.version),
+          );
           deps.notify({ type: 'update-failed', model, version: release.version, error });
         }
       }
@@ -221,7 +232,13 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     }
   }
 
-  async function bringReady(model: string, config: ModelConfig, release: Release, expected: ReturnType<typeof expectedInterface>, run: CheckRun): Promise<void> {
+  async function bringReady(
+    model: string,
+    config: ModelConfig,
+    release: Release,
+    expected: ReturnType<typeof expectedInterface>,
+    run: CheckRun,
+  ): Promise<void> {
     checkCompatibility(release, config.runtime, expected);
     await setVersionState(deps.db, release, model, 'downloading', now());
     const { bytes: needed } = await missingChunks(release, chunks);
@@ -258,7 +275,11 @@ export function createUpdater(deps: UpdaterDeps): Updater {
           const deadline = createDeadline(settings.checkDeadlineMs, timers, (ms) => {
             // Out of inflight at once: a check() from now on starts afresh (after the lock).
             if (inflight.get(model) === flight) inflight.delete(model);
-            return new BatonError('timeout', `the check of "${model}" missed its ${Math.round(ms)} ms deadline`, { model, deadline: Math.round(ms), scope: 'check' });
+            return new BatonError('timeout', `the check of "${model}" missed its ${Math.round(ms)} ms deadline`, {
+              model,
+              deadline: Math.round(ms),
+              scope: 'check',
+            });
           });
           const run: CheckRun = { settings, deadline, signal: deadline.signal, startedAt: timers.now(), superseded: false, done: false };
           flight.run = run;
@@ -299,7 +320,14 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       const config = (await getModel(deps.db, model)).config;
       if (!config) return;
       const seen = run.manifest;
-      const peek = await fetchManifest(config.manifestUrl, { fetch: deps.fetch, etag: seen.etag, limits: manifestLimits(run.settings), signal: run.signal, timers, now });
+      const peek = await fetchManifest(config.manifestUrl, {
+        fetch: deps.fetch,
+        etag: seen.etag,
+        limits: manifestLimits(run.settings),
+        signal: run.signal,
+        timers,
+        now,
+      });
       if (peek.notModified || sameBytes(peek.bytes, seen.bytes) || run.done) return;
       run.superseded = true;
       run.deadline.abort(new BatonError('unavailable', `the check of "${model}" was superseded by a newer manifest`, { model, superseded: true }));

@@ -48,7 +48,8 @@ export function baton(options: BatonPluginOptions): Plugin {
   const basePath = () => (config.base.startsWith('/') ? config.base : '/');
   const relativeBase = () => !config.base.startsWith('/') && !/^https?:/.test(config.base);
   const registryMount = () => `${basePath()}registry/`;
-  const registryDir = () => (opts.registryDir === undefined ? undefined : isAbsolute(opts.registryDir) ? opts.registryDir : join(config.root, opts.registryDir));
+  const registryDir = () =>
+    opts.registryDir === undefined ? undefined : isAbsolute(opts.registryDir) ? opts.registryDir : join(config.root, opts.registryDir);
   const appUrl = (file: string) => (relativeBase() ? file : `${config.base}${file}`);
 
   const defaults = (): BuildDefaults => ({
@@ -101,7 +102,9 @@ export function baton(options: BatonPluginOptions): Plugin {
         if (await stat(dir).catch(() => undefined)) {
           await cp(dir, join(outDir, 'registry'), { recursive: true, filter: (src) => !/[\\/]\.lock$|\.tmp-/.test(src) });
         } else {
-          config.logger.warn(`baton-ml/vite: no registry at ${opts.registryDir} yet; publish a model with \`npx baton publish <model.onnx> --name <name> --version 1.0.0 --registry ${opts.registryDir} --key keys/baton-private.json\``);
+          config.logger.warn(
+            `baton-ml/vite: no registry at ${opts.registryDir} yet; publish a model with \`npx baton publish <model.onnx> --name <name> --version 1.0.0 --registry ${opts.registryDir} --key keys/baton-private.json\``,
+          );
         }
       }
       if (!opts.serviceWorker) return;

@@ -59,13 +59,17 @@ export interface ResolvedPluginOptions {
 }
 
 export function resolvePluginOptions(options: BatonPluginOptions): ResolvedPluginOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('baton-ml/vite: pass the options, e.g. baton({ publicKey: "keys/baton-public.json" })');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('baton-ml/vite: pass the options, e.g. baton({ publicKey: "keys/baton-public.json" })');
   const keys = typeof options.publicKey === 'string' ? [options.publicKey] : options.publicKey;
   if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string' || k === '')) {
-    throw new TypeError(`baton-ml/vite: publicKey must be the public key file \`baton keygen\` wrote (e.g. "keys/baton-public.json"), or a list of them; got ${JSON.stringify(options.publicKey)}`);
+    throw new TypeError(
+      `baton-ml/vite: publicKey must be the public key file \`baton keygen\` wrote (e.g. "keys/baton-public.json"), or a list of them; got ${JSON.stringify(options.publicKey)}`,
+    );
   }
   const registry = options.registry ?? 'registry';
-  if (registry !== false && (typeof registry !== 'string' || registry === '')) throw new TypeError(`baton-ml/vite: registry must be a folder or false; got ${JSON.stringify(options.registry)}`);
+  if (registry !== false && (typeof registry !== 'string' || registry === ''))
+    throw new TypeError(`baton-ml/vite: registry must be a folder or false; got ${JSON.stringify(options.registry)}`);
   if (options.registryUrl !== undefined) {
     try {
       new URL(options.registryUrl);
@@ -73,19 +77,27 @@ export function resolvePluginOptions(options: BatonPluginOptions): ResolvedPlugi
       throw new TypeError(`baton-ml/vite: registryUrl must be an absolute URL (https://…/registry/); got ${JSON.stringify(options.registryUrl)}`);
     }
   }
-  if (registry === false && options.registryUrl === undefined) throw new TypeError('baton-ml/vite: with registry: false, registryUrl must say where the app fetches its registry from');
+  if (registry === false && options.registryUrl === undefined)
+    throw new TypeError('baton-ml/vite: with registry: false, registryUrl must say where the app fetches its registry from');
   const sw = options.serviceWorker ?? true;
   if (typeof sw === 'object' && sw !== null) {
-    if (sw.entry !== undefined && (typeof sw.entry !== 'string' || sw.entry === '')) throw new TypeError(`baton-ml/vite: serviceWorker.entry must be a file; got ${JSON.stringify(sw.entry)}`);
-    if (sw.filename !== undefined && !/^[\w.-]+\.js$/.test(sw.filename)) throw new TypeError(`baton-ml/vite: serviceWorker.filename must be a file name ending in .js; got ${JSON.stringify(sw.filename)}`);
+    if (sw.entry !== undefined && (typeof sw.entry !== 'string' || sw.entry === ''))
+      throw new TypeError(`baton-ml/vite: serviceWorker.entry must be a file; got ${JSON.stringify(sw.entry)}`);
+    if (sw.filename !== undefined && !/^[\w.-]+\.js$/.test(sw.filename))
+      throw new TypeError(`baton-ml/vite: serviceWorker.filename must be a file name ending in .js; got ${JSON.stringify(sw.filename)}`);
   } else if (typeof sw !== 'boolean') throw new TypeError(`baton-ml/vite: serviceWorker must be true, false or { entry, filename }; got ${JSON.stringify(sw)}`);
   const precacheWasm = options.precacheWasm ?? 'wasm';
-  if (!['wasm', 'webgpu', 'both', false].includes(precacheWasm)) throw new TypeError(`baton-ml/vite: precacheWasm must be 'wasm', 'webgpu', 'both' or false; got ${JSON.stringify(precacheWasm)}`);
+  if (!['wasm', 'webgpu', 'both', false].includes(precacheWasm))
+    throw new TypeError(`baton-ml/vite: precacheWasm must be 'wasm', 'webgpu', 'both' or false; got ${JSON.stringify(precacheWasm)}`);
   return {
     publicKeyFiles: [...keys],
     ...(registry === false ? {} : { registryDir: registry }),
     ...(options.registryUrl === undefined ? {} : { registryUrl: options.registryUrl }),
-    ...(sw === false ? {} : { serviceWorker: { ...(typeof sw === 'object' && sw.entry ? { entry: sw.entry } : {}), filename: (typeof sw === 'object' && sw.filename) || 'sw.js' } }),
+    ...(sw === false
+      ? {}
+      : {
+          serviceWorker: { ...(typeof sw === 'object' && sw.entry ? { entry: sw.entry } : {}), filename: (typeof sw === 'object' && sw.filename) || 'sw.js' },
+        }),
     precacheWasm,
     crossOriginIsolated: options.crossOriginIsolated ?? false,
   };

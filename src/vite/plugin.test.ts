@@ -25,8 +25,14 @@ async function makeApp(): Promise<string> {
   await mkdir(join(dir, 'src'));
   await mkdir(join(dir, 'public'));
   await writeFile(join(dir, 'index.html'), '<!doctype html><script type="module" src="/src/main.ts"></script>');
-  await writeFile(join(dir, 'src/main.ts'), `import { buildDefaults } from 'baton-ml/build-defaults';\nconsole.log('PINNED', JSON.stringify(buildDefaults));\n`);
-  await writeFile(join(dir, 'src/my-sw.ts'), `import { installBaton } from 'baton-ml/sw';\ninstallBaton({ precache: self.__WB_MANIFEST, checkIntervalMs: 123456 });\n`);
+  await writeFile(
+    join(dir, 'src/main.ts'),
+    `import { buildDefaults } from 'baton-ml/build-defaults';\nconsole.log('PINNED', JSON.stringify(buildDefaults));\n`,
+  );
+  await writeFile(
+    join(dir, 'src/my-sw.ts'),
+    `import { installBaton } from 'baton-ml/sw';\ninstallBaton({ precache: self.__WB_MANIFEST, checkIntervalMs: 123456 });\n`,
+  );
   await writeFile(join(dir, 'public/icon.svg'), '<svg/>');
   // What an onnxruntime-web build emits: the WASM build and the WebGPU (JSEP) one.
   await writeFile(join(dir, 'public/ort-wasm-simd-threaded-AbCdEf12.wasm'), 'wasm');
@@ -56,7 +62,8 @@ async function buildWith(plugin: Plugin, outDir: string, base = './'): Promise<v
 }
 
 /** What the bundle's `console.log('PINNED', …)` prints: the defaults the plugin pinned. */
-const pinned = async (outDir: string) => JSON.parse(/"PINNED", JSON\.stringify\((\{[\s\S]*?\})\)\);/.exec(await bundleText(outDir))![1]!) as Record<string, unknown>;
+const pinned = async (outDir: string) =>
+  JSON.parse(/"PINNED", JSON\.stringify\((\{[\s\S]*?\})\)\);/.exec(await bundleText(outDir))![1]!) as Record<string, unknown>;
 
 const bundleText = async (outDir: string) => {
   const files = await readdir(join(outDir, 'assets'));
@@ -68,14 +75,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!process.env['KEEP']) await rm(app, { recursive: true, force: true }); else console.log(app);
+  if (!process.env['KEEP']) await rm(app, { recursive: true, force: true });
+  else console.log(app);
 });
 
 describe('baton-ml/vite, in a production build', () => {
   it('pins the key, the registry and the service worker into the bundle, copies the registry and writes a classic service worker', async () => {
     const out = join(app, 'dist');
     await buildWith(baton({ publicKey: 'keys/baton-public.json' }), out);
-    expect(await pinned(out)).toEqual({ publicKeys: [expect.objectContaining({ keyid, alg: 'ed25519' })], registryUrl: 'registry/', serviceWorker: { scriptUrl: 'sw.js' } });
+    expect(await pinned(out)).toEqual({
+      publicKeys: [expect.objectContaining({ keyid, alg: 'ed25519' })],
+      registryUrl: 'registry/',
+      serviceWorker: { scriptUrl: 'sw.js' },
+    });
 
     expect(await readFile(join(out, 'registry/mlp/manifest.json'), 'utf8')).toBe('{}');
     await expect(readFile(join(out, 'registry/mlp/.lock'))).rejects.toThrow(/ENOENT/);
@@ -102,7 +114,10 @@ describe('baton-ml/vite, in a production build', () => {
 
   it('builds the app’s own service worker instead, with the precache list injected', async () => {
     const out = join(app, 'dist-own');
-    await buildWith(baton({ publicKey: 'keys/baton-public.json', serviceWorker: { entry: 'src/my-sw.ts', filename: 'service-worker.js' }, precacheWasm: 'both' }), out);
+    await buildWith(
+      baton({ publicKey: 'keys/baton-public.json', serviceWorker: { entry: 'src/my-sw.ts', filename: 'service-worker.js' }, precacheWasm: 'both' }),
+      out,
+    );
     const sw = await readFile(join(out, 'service-worker.js'), 'utf8');
     expect(sw).toMatch(/installBaton\(\{\s*precache:\s*\[[^\]]*\],\s*checkIntervalMs: 123456/);
     expect(sw).toContain('ort-wasm-simd-threaded.jsep-XyZ98765.wasm');
@@ -117,7 +132,9 @@ describe('baton-ml/vite, in a production build', () => {
   });
 
   it('fails the build with a clear message when the key file is missing', async () => {
-    await expect(buildWith(baton({ publicKey: 'keys/missing.json' }), join(app, 'dist-x'))).rejects.toThrow(/public key keys\/missing\.json cannot be used.*npx baton keygen --out keys/);
+    await expect(buildWith(baton({ publicKey: 'keys/missing.json' }), join(app, 'dist-x'))).rejects.toThrow(
+      /public key keys\/missing\.json cannot be used.*npx baton keygen --out keys/,
+    );
   });
 });
 
@@ -152,7 +169,14 @@ describe('baton-ml/vite, in dev and preview', () => {
     const out = join(app, 'dist-preview');
     await buildWith(baton({ publicKey: 'keys/baton-public.json' }), out);
     await writeFile(join(app, 'registry/mlp/manifest.json'), '{"published":"after the build"}');
-    const server = await preview({ root: app, configFile: false, logLevel: 'silent', plugins: [baton({ publicKey: 'keys/baton-public.json' })], build: { outDir: out }, preview: { port: 0, host: '127.0.0.1' } });
+    const server = await preview({
+      root: app,
+      configFile: false,
+      logLevel: 'silent',
+      plugins: [baton({ publicKey: 'keys/baton-public.json' })],
+      build: { outDir: out },
+      preview: { port: 0, host: '127.0.0.1' },
+    });
     try {
       const url = server.resolvedUrls!.local[0]!;
       expect(await (await fetch(`${url}registry/mlp/manifest.json`)).text()).toBe('{"published":"after the build"}');

@@ -35,7 +35,13 @@ export async function precacheList(outDir: string, opts: { exclude: readonly str
     if (!wantsWasm(url, opts.precacheWasm)) continue;
     // A content revision for every file, hashed name or not: always right, and cheap (SHA-256
     // runs at hundreds of MB/s; the largest file is the 28 MB wasm).
-    entries.push({ url, revision: createHash('sha256').update(await readFile(file)).digest('hex').slice(0, 16) });
+    entries.push({
+      url,
+      revision: createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex')
+        .slice(0, 16),
+    });
   }
   return entries;
 }

@@ -57,7 +57,15 @@ describe('the registry as the dev and preview servers serve it', () => {
   });
 
   it('answers a plain 404 (never the app’s index.html) for what is not there, hidden files and paths out of the folder', async () => {
-    for (const path of ['mlp/manifest.jsn', 'nope/manifest.json', 'mlp/.lock', '..%2fbaton-outside.txt', 'mlp%2f..%2f..%2fbaton-outside.txt', 'mlp/chunks/', '']) {
+    for (const path of [
+      'mlp/manifest.jsn',
+      'nope/manifest.json',
+      'mlp/.lock',
+      '..%2fbaton-outside.txt',
+      'mlp%2f..%2f..%2fbaton-outside.txt',
+      'mlp/chunks/',
+      '',
+    ]) {
       const res = await fetch(`${base}/app/registry/${path}`);
       expect(res.status, path).toBe(404);
       expect(await res.text(), path).toMatch(/^registry: no file/);

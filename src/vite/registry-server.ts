@@ -38,7 +38,8 @@ async function serve(root: string, rest: string, req: IncomingMessage, res: Serv
   } catch {
     return fail(400, 'registry: malformed path');
   }
-  if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\\') || s.includes('\0') || s.startsWith('.'))) return fail(404, `registry: no file ${rest}`);
+  if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\\') || s.includes('\0') || s.startsWith('.')))
+    return fail(404, `registry: no file ${rest}`);
   const file = join(root, ...segments);
   if (!file.startsWith(root + sep)) return fail(404, `registry: no file ${rest}`);
   const info = await stat(file).catch(() => undefined);

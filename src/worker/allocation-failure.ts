@@ -15,7 +15,8 @@ import { isBatonError } from '../errors.js';
  *   failed` / `Out of memory` when the output copies cannot be made.
  * Not `Tensor shape is too large`: onnxruntime refuses that shape before allocating anything.
  */
-const ALLOCATION_FAILURE = /bad_alloc|SafeIntOnOverflow|Integer overflow|Failed to allocate memory|Aborted\(OOM\)|Cannot enlarge memory|Array buffer allocation failed|out of memory/i;
+const ALLOCATION_FAILURE =
+  /bad_alloc|SafeIntOnOverflow|Integer overflow|Failed to allocate memory|Aborted\(OOM\)|Cannot enlarge memory|Array buffer allocation failed|out of memory/i;
 
 export function isAllocationFailure(message: string): boolean {
   return ALLOCATION_FAILURE.test(message);

@@ -81,7 +81,10 @@ function spinForever(): never {
   }
 }
 
-async function createSession(bytes: Uint8Array, eps: readonly ExecutionProvider[]): Promise<{ session: InferenceSession; ep: ExecutionProvider; reason?: string }> {
+async function createSession(
+  bytes: Uint8Array,
+  eps: readonly ExecutionProvider[],
+): Promise<{ session: InferenceSession; ep: ExecutionProvider; reason?: string }> {
   let reason: string | undefined;
   for (const ep of eps) {
     if (ep === 'webgpu' && (gpuLost || !info?.webgpu.available)) {
@@ -148,7 +151,10 @@ const api: InferenceWorkerApi = {
     ort = webgpu.available ? await import('onnxruntime-web') : ((await import('onnxruntime-web/wasm')) as unknown as Ort);
     if (init.wasmThreads !== undefined) ort.env.wasm.numThreads = init.wasmThreads;
     ort.env.logLevel = 'error';
-    const primer = await ort.InferenceSession.create(Uint8Array.from(atob(PRIMER_MODEL), (c) => c.charCodeAt(0)), { executionProviders: ['wasm'] });
+    const primer = await ort.InferenceSession.create(
+      Uint8Array.from(atob(PRIMER_MODEL), (c) => c.charCodeAt(0)),
+      { executionProviders: ['wasm'] },
+    );
     await primer.run({ x: new ort.Tensor('float32', new Float32Array(1), [1]) });
     await primer.release();
     const ep: ExecutionProvider = webgpu.available ? 'webgpu' : 'wasm';
@@ -231,7 +237,9 @@ const api: InferenceWorkerApi = {
   async loseGpuDevice() {
     (await gpuDevice())?.destroy();
     // destroy() resolves `lost`; wait for it so the next run sees the loss.
-    await (await gpuDevice())?.lost;
+    await (
+      await gpuDevice()
+    )?.lost;
   },
 
   async crash() {

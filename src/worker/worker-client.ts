@@ -95,7 +95,11 @@ export async function startInferenceWorker(
         (e: unknown) => {
           clearTimeout(timer);
           pending.delete(settle);
-          reject(isWireError(e) ? BatonError.fromWire(e) : new BatonError('worker-crashed', `inference worker failed during ${what}: ${(e as Error)?.message ?? String(e)}`));
+          reject(
+            isWireError(e)
+              ? BatonError.fromWire(e)
+              : new BatonError('worker-crashed', `inference worker failed during ${what}: ${(e as Error)?.message ?? String(e)}`),
+          );
         },
       );
     });

@@ -17,5 +17,6 @@ const { outputs, version } = await rt.run({ x: { type: 'float32', data: x, dims:
 console.log(`version ${version} says`, outputs['y']?.data);
 // #endregion quickstart
 
-if (import.meta.env.MODE === 'test') exposeRuntimeForTests(rt, { input: () => ({ x: { type: 'float32', data: Float32Array.of(0.5, -1, 2, 0.25), dims: [1, 4] } }) });
+if (import.meta.env.MODE === 'test')
+  exposeRuntimeForTests(rt, { input: () => ({ x: { type: 'float32', data: Float32Array.of(0.5, -1, 2, 0.25), dims: [1, 4] } }) });
 show(rt);

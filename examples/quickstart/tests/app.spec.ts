@@ -150,5 +150,11 @@ test('two open tabs: a publish that one tab checks reaches both, and v2 is downl
   await waitForVersion(a, '2');
   await waitForVersion(b, '2');
   expect(await runOnce(b)).toMatchObject({ ok: true, version: '2' });
-  expect(registry.requests({ failed: false }).filter((r) => v2.includes(r.path)).map((r) => r.path).sort()).toEqual([...v2].sort());
+  expect(
+    registry
+      .requests({ failed: false })
+      .filter((r) => v2.includes(r.path))
+      .map((r) => r.path)
+      .sort(),
+  ).toEqual([...v2].sort());
 });

@@ -20,7 +20,11 @@ async function publish(model: Uint8Array, version: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'quickstart-model-'));
   try {
     await writeFile(join(dir, 'model.onnx'), model);
-    await run('npx', ['baton', 'publish', join(dir, 'model.onnx'), '--name', 'mlp', '--version', version, '--registry', 'registry', '--key', 'keys/baton-private.json'], { cwd: root });
+    await run(
+      'npx',
+      ['baton', 'publish', join(dir, 'model.onnx'), '--name', 'mlp', '--version', version, '--registry', 'registry', '--key', 'keys/baton-private.json'],
+      { cwd: root },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -41,7 +45,10 @@ test('in dev the page serves the registry folder itself, and sees a publish when
     await page.locator('#run').click();
     await expect(page.locator('#result')).toHaveText(/^1\.0\.0: /);
     // The page shows `version: y0, y1`: the test MLP v1's answer to the page's input.
-    const y = (await page.locator('#result').textContent())!.replace(/^1\.0\.0: /, '').split(', ').map(Number);
+    const y = (await page.locator('#result').textContent())!
+      .replace(/^1\.0\.0: /, '')
+      .split(', ')
+      .map(Number);
     const expected = Array.from(mlpReference(1, Float32Array.of(0.5, -1, 2, 0.25), 1));
     expect(y).toHaveLength(expected.length);
     expected.forEach((value, i) => expect(y[i]).toBeCloseTo(value, 5));

@@ -25,7 +25,12 @@ export interface MemoryRegistry {
   /** Adds a release of `bytes` (chunked at `chunkSize`) and returns it (unpublished). */
   release(version: string, bytes: Uint8Array<ArrayBuffer>, chunkSize?: number, extra?: Partial<Release>): Promise<Release>;
   /** Signs (with this registry's key, or `keys`) and serves a manifest with these releases and policy. */
-  publish(releases: Release[], policy: Partial<RolloutPolicy> & { stable: string }, extra?: Partial<Manifest>, keys?: readonly PrivateKeyJson[]): Promise<Manifest>;
+  publish(
+    releases: Release[],
+    policy: Partial<RolloutPolicy> & { stable: string },
+    extra?: Partial<Manifest>,
+    keys?: readonly PrivateKeyJson[],
+  ): Promise<Manifest>;
   chunkRequests(): string[];
 }
 
