@@ -74,7 +74,8 @@ export const runtimeBench = {
             type === 'rollback'
               ? JSON.stringify({ reason: (event as RuntimeEvents['rollback']).reason, figures: (event as RuntimeEvents['rollback']).figures })
               : undefined;
-          events.push({ type, at: pageNow(), ...(versionOf(event) === undefined ? {} : { version: versionOf(event) }), ...(detail ? { detail } : {}) });
+          const version = versionOf(event);
+          events.push({ type, at: pageNow(), ...(version === undefined ? {} : { version }), ...(detail ? { detail } : {}) });
         });
       }
       return { ok: true };

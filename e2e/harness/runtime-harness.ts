@@ -82,7 +82,7 @@ export const runtimeHarness = {
           ? undefined
           : { exporters: [otlpExporter({ endpoint: telemetryEndpoint })], ...(telemetryIntervalMs === undefined ? {} : { intervalMs: telemetryIntervalMs }) };
       rt = await createRuntime({ ...rest, warmup, ...(telemetry ? { telemetry } : {}) });
-      exposeRuntimeForTests(rt, { input: kitFeeds({ silero, ...kit }) });
+      exposeRuntimeForTests(rt, { input: kitFeeds({ silero: silero === true, ...kit }) });
       return { ok: true as const, status: JSON.parse(JSON.stringify(rt.status())) as ReturnType<Runtime['status']> };
     } catch (e) {
       return { ok: false as const, error: wire(e) };

@@ -26,7 +26,8 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 // Registry: stable 1.0.0, candidate 2.0.0 at 10 % (salt s), sequence 2.
-describe.each<[string[], Partial<RolloutPolicy>]>([
+// `undefined` expects the field gone from the signed policy.
+describe.each<[string[], { [K in keyof RolloutPolicy]?: RolloutPolicy[K] | undefined }]>([
   [['rollout', '--percent', '50'], { stable: '1.0.0', candidate: { version: '2.0.0', percent: 50, salt: 's' } }],
   [
     ['rollout', '--stage', '5', '--stage', '20@+1d'],

@@ -79,7 +79,7 @@ const release = z
       executionProviders: z.array(z.enum(['wasm', 'webgpu'])).check(z.minLength(1), z.maxLength(4)),
     }),
     publishedAt: isoTime,
-    profile: z.optional(
+    profile: z.exactOptional(
       z.object({
         samples: count,
         inputs: z.array(tensorProfile).check(z.maxLength(LIMITS.tensorsPerSide)),
@@ -112,13 +112,15 @@ const release = z
 
 const policy = z.object({
   stable: versionId,
-  candidate: z.optional(
+  candidate: z.exactOptional(
     z.object({
       version: versionId,
       percent,
       salt: shortString,
-      stages: z.optional(z.array(z.object({ percent, after: z.optional(isoTime), minHealthyRuns: z.optional(count) })).check(z.maxLength(LIMITS.stages))),
-      shadow: z.optional(
+      stages: z.exactOptional(
+        z.array(z.object({ percent, after: z.exactOptional(isoTime), minHealthyRuns: z.exactOptional(count) })).check(z.maxLength(LIMITS.stages)),
+      ),
+      shadow: z.exactOptional(
         z.object({
           sampleRate: fraction,
           compare: z.enum(['max-abs-diff', 'argmax']),
@@ -127,13 +129,13 @@ const policy = z.object({
       ),
     }),
   ),
-  ab: z.optional(
+  ab: z.exactOptional(
     z.object({
       salt: shortString,
       arms: z.array(z.object({ name: shortString, version: versionId, weight: z.number().check(z.gt(0)) })).check(z.minLength(2), z.maxLength(LIMITS.arms)),
     }),
   ),
-  pinned: z.optional(versionId),
+  pinned: z.exactOptional(versionId),
   killed: z.array(versionId).check(z.maxLength(LIMITS.killed)),
   health: z.object({
     windowRequests: z.int().check(z.gte(1), z.lte(1_000_000)),
@@ -144,7 +146,7 @@ const policy = z.object({
     minShadowAgreement: fraction,
     promoteAfterRequests: z.int().check(z.gte(1)),
     // The gates' false-rollback rate; older manifests lack it (the runtime then uses 0.01).
-    alpha: z.optional(z.number().check(z.gt(0), z.lt(1))),
+    alpha: z.exactOptional(z.number().check(z.gt(0), z.lt(1))),
   }),
 });
 

@@ -40,13 +40,13 @@ export interface RolloutState {
   readonly phase: 'steady' | 'trial';
   /** The version serving on this device (undefined before the first switch). */
   readonly serving?: VersionId;
-  readonly trial?: TrialState;
+  readonly trial?: TrialState | undefined;
   /** Versions that passed a trial here, newest last: they serve again without a new trial. */
   readonly promoted: readonly VersionId[];
   /** Healthy runs of each candidate seen on this device, served or shadowed. */
   readonly healthyRuns: Readonly<Record<VersionId, number>>;
   /** A version the app pinned here (`rt.pin`): it wins over the rollout, across reloads. */
-  readonly localPin?: VersionId;
+  readonly localPin?: VersionId | undefined;
   /**
    * Versions rolled back for latency alone, and how often: each is held (not served) until
    * `until`, then tried again in a new trial. A second latency rollback is final (quarantine).

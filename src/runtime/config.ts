@@ -196,13 +196,12 @@ export function resolveConfig(
   }
   const manifestUrl = absoluteUrl(config.manifestUrl ?? registryManifest(config.model, defaults), baseUrl, 'manifestUrl');
   const sw = config.serviceWorker === undefined ? defaults?.serviceWorker : config.serviceWorker || undefined;
+  const { serviceWorker: _asked, ...rest } = config;
   return Object.freeze({
-    ...config,
+    ...rest,
     manifestUrl,
     publicKeys: Object.freeze([...(publicKeys as readonly PublicKeyJson[])]),
-    ...(sw
-      ? { serviceWorker: Object.freeze({ ...sw, scriptUrl: absoluteUrl(sw.scriptUrl, baseUrl, 'serviceWorker.scriptUrl') }) }
-      : { serviceWorker: undefined }),
+    ...(sw ? { serviceWorker: Object.freeze({ ...sw, scriptUrl: absoluteUrl(sw.scriptUrl, baseUrl, 'serviceWorker.scriptUrl') }) } : {}),
     executionProviders: Object.freeze([...eps]),
     autoSwitch: config.autoSwitch ?? true,
     checkOnStart: config.checkOnStart ?? true,

@@ -55,7 +55,7 @@ function node(opType: string, inputs: string[], outputs: string[], attrs: Record
       : { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value.float },
   );
   // Output names are unique per graph, so they double as node names.
-  return { opType, input: inputs, output: outputs, name: outputs[0], attribute };
+  return { opType, input: inputs, output: outputs, ...(outputs[0] === undefined ? {} : { name: outputs[0] }), attribute };
 }
 
 /** `float32 ['batch', width]`: the shape of both the MLP's input and output. */

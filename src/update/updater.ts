@@ -95,7 +95,7 @@ interface CheckRun {
 /** A check in flight for one model: what every caller awaits, and the run it is on. */
 interface Flight {
   done?: Promise<CheckResultWire>;
-  run?: CheckRun;
+  run?: CheckRun | undefined;
   /** A later check() is asking the registry whether the run's manifest is still current. */
   peeking: boolean;
 }
@@ -158,13 +158,14 @@ export function createUpdater(deps: UpdaterDeps): Updater {
         ...(lastAccepted ? { lastAccepted } : {}),
       });
       const { manifest } = verified;
-      record = await updateModel(deps.db, model, ({ lastError: _cleared, ...m }) => ({
+      // A manifest served without an ETag drops the stored one (a stale ETag would be sent again).
+      record = await updateModel(deps.db, model, ({ lastError: _cleared, etag: _previous, ...m }) => ({
         ...m,
         accepted: { sequence: manifest.sequence, payloadSha256: verified.payloadSha256 },
         manifestBytes: bytes,
         lastCheckAt: now(),
         verifiedAt: now(),
-        ...(fetched.notModified ? {} : fetched.etag ? { etag: fetched.etag } : { etag: undefined }),
+        ...(fetched.notModified ? (_previous === undefined ? {} : { etag: _previous }) : fetched.etag ? { etag: fetched.etag } : {}),
       }));
       deps.notify({
         type: 'manifest-accepted',
@@ -343,7 +344,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     const versions = await listVersions(deps.db, model);
     return {
       model,
-      deviceId: await deviceId(m.config ?? { deviceId: undefined }),
+      deviceId: await deviceId(m.config ?? {}),
       ...(m.manifestBytes ? { manifest: storedManifest(m.manifestBytes) } : {}),
       ...(m.active ? { active: m.active } : {}),
       ...(m.previous ? { previous: m.previous } : {}),

@@ -33,7 +33,7 @@ export async function buildServiceWorker(
     root: config.root,
     mode: config.mode,
     publicDir: false,
-    logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel,
+    ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }),
     // The app's own aliases (e.g. an app inside a monorepo that maps baton-ml to its source).
     resolve: { alias: config.resolve.alias as Alias[] },
     define: {
