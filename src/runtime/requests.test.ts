@@ -33,7 +33,7 @@ function world(served: Awaited<ReturnType<RequestDeps['dispatcher']['run']>>, ov
   let t = 0;
   const { onTrial = false, fallback, ...rest } = over;
   const run = createRequestPath({
-    dispatcher: { run: async () => ((t += 7), served) },
+    dispatcher: { run: async (_feeds, onStart) => (onStart?.(served.slot), (t += 7), served) },
     serving: { live: served.slot, lastLive: served.slot, fallback },
     trial: { observe: (v, ok, ms) => void observed.push([v, ok, ms]), isOnTrial: () => onTrial, paired: (v, c, b) => void paired.push([v, c, b]) },
     obs: { sampleDrift: () => false, drift: () => {}, request: (v, _ep, _arm, ok) => void requests.push([v, ok]) },
@@ -144,6 +144,60 @@ describe('the fallback during a trial', () => {
     await expect(off.run(feeds())).rejects.toBe(error);
     const notOnTrial = world({ slot: slot('2'), ok: false, error }, { onTrial: false, fallback: slot('1', async () => answer([1])) });
     await expect(notOnTrial.run(feeds())).rejects.toBe(error);
+  });
+
+  it('is decided when the request starts: one queued before the switch, that the candidate fails, is answered by the kept version', async () => {
+    const kept = slot('1', async () => answer([3]));
+    const candidate = slot('2');
+    const error = new BatonError('run-failed', 'bad input');
+    // Queued while v1 serves with no trial; the switch to v2 (on trial, v1 kept) comes before its turn.
+    const serving: { live: Slot; lastLive: Slot; fallback: Slot | undefined } = { live: kept, lastLive: kept, fallback: undefined };
+    let onTrial = false;
+    const w = world(
+      { slot: candidate, ok: false, error },
+      {
+        serving,
+        trial: { observe: () => {}, isOnTrial: (v) => onTrial && v === '2', paired: () => {} },
+        dispatcher: {
+          run: async (input, onStart) => {
+            Object.assign(serving, { live: candidate, lastLive: candidate, fallback: kept });
+            onTrial = true;
+            onStart?.(candidate);
+            // The run transfers the input: the worker's side detaches it.
+            structuredClone(input['x']!.data, { transfer: [(input['x']!.data as Float32Array).buffer] });
+            return { slot: candidate, ok: false, error };
+          },
+        },
+      },
+    );
+    expect(await w.run(feeds())).toMatchObject({ version: '1', fallback: { from: '2', error } });
+    expect(kept.runs).toBe(1);
+  });
+
+  it('one the candidate was running when its verdict came is still answered by the kept version, live again', async () => {
+    const kept = slot('1', async () => answer([3]));
+    const candidate = slot('2');
+    const error = new BatonError('run-failed', 'bad input');
+    const serving: { live: Slot; lastLive: Slot; fallback: Slot | undefined } = { live: candidate, lastLive: candidate, fallback: kept };
+    let onTrial = true;
+    const w = world(
+      { slot: candidate, ok: false, error },
+      {
+        serving,
+        trial: { observe: () => {}, isOnTrial: (v) => onTrial && v === '2', paired: () => {} },
+        dispatcher: {
+          run: async (_input, onStart) => {
+            onStart?.(candidate);
+            // While it runs, an earlier request's failure rolls the trial back: v1 serves again.
+            Object.assign(serving, { live: kept, lastLive: kept, fallback: undefined });
+            onTrial = false;
+            return { slot: candidate, ok: false, error };
+          },
+        },
+      },
+    );
+    expect(await w.run(feeds())).toMatchObject({ version: '1', fallback: { from: '2', error } });
+    expect(kept.runs).toBe(1);
   });
 
   it('times a share of the trial’s requests on the kept version too, after the answer, with the same input', async () => {

@@ -8,7 +8,9 @@
  * During a trial the version it replaced is still loaded, and a request the candidate fails is
  * answered by it instead (a copy of the input is kept for that: the run transfers the original);
  * a share of the trial's requests also run on it afterwards, timing both versions under the same
- * load for the latency gate.
+ * load for the latency gate. Both are decided when the request starts on a slot, not when it is
+ * queued: a request queued before a switch runs on the candidate, and one the candidate was
+ * running when its verdict came is still answered by the version that took over (#15).
  */
 import { Tensor } from 'onnxruntime-common';
 import { BatonError } from '../errors.js';
@@ -104,19 +106,27 @@ export function createRequestPath(deps: RequestDeps): (feeds: Feeds) => Promise<
     const current = deps.serving.live ?? deps.serving.lastLive;
     if (current) checkInputSize(feeds, current.inputLimits);
     const sampled = deps.shadow.sample(feeds);
-    // Summarised, and copied for a fallback, before the run transfers (detaches) the input buffers.
+    // Summarised before the run transfers (detaches) the input buffers (and copied for a fallback
+    // as it starts, below).
     const drift = deps.obs.sampleDrift();
     if (drift && current) deps.obs.drift(current.release, 'input', feeds);
-    const spare = current && baselineFor(current.version) && (deps.fallbackMaxExtraMs !== undefined || deps.pairedTiming > 0) ? copyFeeds(feeds) : undefined;
+    const keepsSpare = deps.fallbackMaxExtraMs !== undefined || deps.pairedTiming > 0;
+    let kept: { readonly slot: Slot; readonly spare: Feeds } | undefined;
     const started = deps.perfNow();
     // Queued behind earlier requests; whichever slot serves when its turn comes runs it (a worker
-    // being replaced is waited for, bounded by its start-up and load timeouts).
-    const served = await deps.dispatcher.run(feeds);
+    // being replaced is waited for, bounded by its start-up and load timeouts). Whether that slot
+    // is on trial, and against which kept version, is known only then.
+    const served = await deps.dispatcher.run(feeds, (slot) => {
+      const baseline = keepsSpare ? baselineFor(slot.version) : undefined;
+      kept = baseline && { slot: baseline, spare: copyFeeds(feeds) };
+    });
     const { slot } = served;
     const arm = deps.arm();
     const armName = arm && slot.version === arm.version ? arm.name : undefined;
     const latency = deps.perfNow() - started;
-    const baseline = spare && baselineFor(slot.version);
+    // The version kept when the candidate started this request: it answers a failure even if the
+    // trial ended meanwhile (a rollback makes it the live version; the request is still the trial's).
+    const baseline = kept?.slot.worker.alive ? kept : undefined;
     let error: BatonError | undefined;
     let outputs: Record<string, Tensor> | undefined;
     if (served.ok) {
@@ -128,12 +138,12 @@ export function createRequestPath(deps: RequestDeps): (feeds: Feeds) => Promise<
       deps.obs.request(slot.version, served.result.ep, armName, ok, latency);
       if (ok && drift) deps.obs.drift(slot.release, 'output', served.result.outputs);
       if (ok && sampled) deps.shadow.after(sampled, served.result.outputs);
-      if (ok && baseline && random() < deps.pairedTiming) {
+      if (ok && baseline && deps.trial.isOnTrial(slot.version) && random() < deps.pairedTiming) {
         const candidateMs = served.result.runMs;
         // After the caller has its answer, like a shadow run; the same input, under the same load.
         setTimeout(
           () =>
-            void baseline.run(spare).then(
+            void baseline.slot.run(baseline.spare).then(
               (r) => deps.trial.paired(slot.version, candidateMs, r.runMs),
               () => {},
             ),
@@ -147,7 +157,7 @@ export function createRequestPath(deps: RequestDeps): (feeds: Feeds) => Promise<
     }
     if (!error)
       return { outputs: outputs!, version: slot.version, ep: served.ok ? served.result.ep : slot.load.ep, ...(armName === undefined ? {} : { arm: armName }) };
-    if (baseline && deps.fallbackMaxExtraMs !== undefined) return fallBack(baseline, spare, slot.version, error);
+    if (baseline && deps.fallbackMaxExtraMs !== undefined) return fallBack(baseline.slot, baseline.spare, slot.version, error);
     throw error;
   };
 }

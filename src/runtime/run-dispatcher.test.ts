@@ -157,6 +157,29 @@ describe('the run dispatcher', () => {
     expect(t.outcomes.get(2)).toMatchObject({ slot: next });
   });
 
+  it('onStart hears the slot that runs a request as it is sent there, its input still whole: after a switch, the new one', async () => {
+    const t = setup();
+    const old = fakeSlot('1');
+    const next = fakeSlot('2');
+    const started: [number, string, number][] = [];
+    const run = (n: number) => {
+      const input = feeds(n);
+      return t.dispatcher.run(input, (slot) => void started.push([n, slot.version, (input['x']!.data as Float32Array).length]));
+    };
+    t.dispatcher.setTarget(old);
+    void run(1);
+    void run(2);
+    await settle();
+    expect(started).toEqual([[1, '1', 1]]); // 2 is queued: no slot is chosen for it yet
+    t.dispatcher.setTarget(next);
+    old.answer();
+    await settle();
+    expect(started).toEqual([
+      [1, '1', 1],
+      [2, '2', 1],
+    ]);
+  });
+
   describe('a hung worker', () => {
     it('fails only the request running, after 10 × its p99 (floored); the ones queued behind it run once each, in order, on the worker that takes over', async () => {
       const t = setup();

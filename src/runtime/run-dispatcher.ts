@@ -33,9 +33,10 @@ export interface Timers {
 export interface RunDispatcher<S extends DispatchSlot> {
   /**
    * Queues `feeds` behind every earlier request. Resolves with the slot that ran it and its
-   * outcome; rejects only when no slot will run it (`fail`, `dispose`).
+   * outcome; rejects only when no slot will run it (`fail`, `dispose`). `onStart` is called with
+   * that slot just before the request is sent to it (while `feeds` still holds its buffers).
    */
-  run(feeds: Feeds): Promise<Served<S>>;
+  run(feeds: Feeds, onStart?: (slot: S) => void): Promise<Served<S>>;
   /** The slot that runs the next request; undefined holds the queue (a worker is being replaced). */
   setTarget(slot: S | undefined): void;
   /** Nothing will serve: rejects every queued request, and later ones until a target is set. */
@@ -66,6 +67,7 @@ export const LATE_TIMER_GRACE_MS = 50;
 
 interface Request<S> {
   readonly feeds: Feeds;
+  readonly onStart: ((slot: S) => void) | undefined;
   resolve(served: Served<S>): void;
   reject(e: unknown): void;
 }
@@ -87,6 +89,7 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
   }
 
   function start(slot: S, request: Request<S>): void {
+    request.onStart?.(slot);
     running = true;
     const sentAt = timers.now();
     const hangAfterMs = hangs.thresholdMs(slot.version);
@@ -140,11 +143,11 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
   };
 
   return {
-    run(feeds) {
+    run(feeds, onStart) {
       if (disposed) return Promise.reject(disposed.error);
       if (!target && broken) return Promise.reject(broken.error);
       return new Promise<Served<S>>((resolve, reject) => {
-        queue.push({ feeds, resolve, reject });
+        queue.push({ feeds, onStart, resolve, reject });
         pump();
       });
     },
