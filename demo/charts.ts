@@ -111,17 +111,18 @@ export function createRequestsChart(el: HTMLElement, versions: string[]) {
         { label: 'p50 (ms)', scale: 'ms', stroke: '#35c46a', width: 1.5 },
         { label: 'p95 (ms)', scale: 'ms', stroke: '#f0a030', width: 1.5 },
         { label: 'failed or NaN (/s)', scale: 'rps', stroke: '#ff5a5f', width: 2, fill: 'rgba(255,90,95,0.25)' },
+        { label: 'answered by the kept version (/s)', scale: 'rps', stroke: '#b06ef0', width: 2, fill: 'rgba(176,110,240,0.20)' },
       ],
       hooks: { draw: [drawOverlay] },
     },
-    [[], [], [], [], []],
+    [[], [], [], [], [], []],
     el,
   );
   addEventListener('resize', () => u.setSize(size(el, 260)));
   return {
     update(data: ChartData) {
       current = data;
-      u.setData([data.t, data.rps, data.p50, data.p95, data.errors]);
+      u.setData([data.t, data.rps, data.p50, data.p95, data.errors, data.rescued]);
     },
   };
 }

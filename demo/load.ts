@@ -5,7 +5,7 @@
  * closed loop of the load generator the kit, the e2e harness and the bench share
  * (src/testing/expose-load.ts), which skips a tick that finds the previous request still running.
  */
-import type { Feeds, Runtime } from '../src/index.js';
+import type { Feeds, Runtime, RunOutput } from '../src/index.js';
 import { startLoad, type Load } from '../src/testing/expose-load.js';
 import { CONTEXT, FRAME, STREAMS, requestInput } from './clip.js';
 
@@ -20,6 +20,8 @@ export interface RequestSample {
   readonly ok: boolean;
   /** The version that answered (absent when the request was rejected). */
   readonly version?: string;
+  /** The candidate on trial that failed this request before `version` answered it instead. */
+  readonly rescuedFrom?: string;
   /** BatonError code of a failed request. */
   readonly code?: string;
   /** Speech probability per stream; NaN where the model answered NaN. */
@@ -64,7 +66,7 @@ export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: Req
   /** The input level of each request in flight, by its index. */
   const levels = new Map<number, number>();
 
-  const request = async (i: number): Promise<{ version: string; speech: Float32Array }> => {
+  const request = async (i: number): Promise<{ version: string; speech: Float32Array; fallback?: NonNullable<RunOutput['fallback']> }> => {
     const input = requestInput(clip, frame++, load.noise);
     if (load.stream1) input.set(load.stream1() ?? new Float32Array(CONTEXT + FRAME), 0);
     levels.set(i, rms(input, CONTEXT, CONTEXT + FRAME));
@@ -79,7 +81,7 @@ export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: Req
       const stateN = out.outputs['stateN']!.data as Float32Array;
       // A broken answer must not poison the streams' state for the next (healthy) version.
       state = speech.every(Number.isFinite) && stateN.every(Number.isFinite) ? Float32Array.from(stateN) : new Float32Array(STATE_SIZE);
-      return { version: out.version, speech };
+      return { version: out.version, speech, ...(out.fallback ? { fallback: out.fallback } : {}) };
     } catch (e) {
       state = new Float32Array(STATE_SIZE);
       throw e;
@@ -113,6 +115,7 @@ export function createVadLoad(rt: Runtime, clip: Float32Array, onSample: (s: Req
             ok,
             level,
             ...(record.version === undefined ? {} : { version: record.version }),
+            ...(record.fallback ? { rescuedFrom: record.fallback.from } : {}),
             ...(record.code === undefined ? {} : { code: record.code }),
             ...(answer ? { speech: answer.speech } : {}),
           });

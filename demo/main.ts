@@ -61,6 +61,9 @@ async function start(): Promise<void> {
       // The page also checks whenever the demo server's manifest sequence moves (see poll()).
       checkIntervalMs: 30_000,
       drift: { sampleRate: 0.1 },
+      // A NaN answer is a failed run: during a trial the kept version answers it instead (the
+      // listener never hears a broken v3), and it counts against v3 in its health gate.
+      rejectNonFinite: true,
       ...(state.telemetryEndpoint
         ? {
             telemetry: {

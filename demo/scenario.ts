@@ -132,7 +132,7 @@ export function createDevPanel(deps: DevPanelDeps) {
     const served = rollback.figures['requests'];
     const errors = rollback.figures['errors'];
     say(
-      `<b>Automatic rollback.</b> v3's answers were NaN; the health gate rolled this device back to v2 (${esc(rollback.reason)}${served === undefined ? '' : `: ${errors ?? '?'} bad answers in ${served} requests`}) and quarantined v3 — it will never be downloaded or served here again. That's the whole product: staged rollout, hot swap, rollback.`,
+      `<b>Automatic rollback.</b> v3's answers were NaN, and v2 — still loaded during v3's trial — answered each of those requests instead: no listener heard a broken one. The health gate rolled this device back to v2 (${esc(rollback.reason)}${served === undefined ? '' : `: ${errors ?? '?'} bad answers in ${served} requests`}) and quarantined v3 — it will never be downloaded or served here again. That's the whole product: staged rollout, hot swap, rollback.`,
       'done',
     );
   }

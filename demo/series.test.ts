@@ -37,9 +37,23 @@ describe('createSeries', () => {
     expect(data.version).toEqual(['1.0.0', '2.0.0', null]);
     expect(data.served).toEqual([{ '1.0.0': 30 }, { '2.0.0': 2, '1.0.0': 1 }, {}]);
     expect(data.errors).toEqual([0, 1, 0]);
+    expect(data.rescued).toEqual([0, 0, 0]);
     // A second with no request is an empty bucket (zero throughput), not a missing one.
     expect(data.rps[2]).toBe(0);
     expect(data.p50[2]).toBeNull();
+  });
+
+  it('counts the requests a candidate failed and the kept version answered, apart from failures', () => {
+    let now = T0;
+    const series = createSeries(() => now);
+    series.add(sample(T0, 2, '2.0.0'));
+    series.add({ ...sample(T0 + 32, 3, '2.0.0'), rescuedFrom: '3.0.0' });
+    series.add({ ...sample(T0 + 64, 3, '2.0.0'), rescuedFrom: '3.0.0' });
+    now = T0 + 1_500;
+    const data = series.data();
+    expect(data.rescued).toEqual([2 * (1000 / BUCKET_MS)]);
+    expect(data.errors).toEqual([0]);
+    expect(data.served).toEqual([{ '2.0.0': 3 }]);
   });
 
   it('keeps markers and buckets for the window only, and NaN answers as gaps in the speech series', () => {

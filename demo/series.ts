@@ -29,6 +29,8 @@ export interface ChartData {
   readonly p95: (number | null)[];
   /** Failed or non-finite answers per second. */
   readonly errors: number[];
+  /** Requests per second a candidate failed and the kept version answered instead. */
+  readonly rescued: number[];
   /** The version that served most of the bucket's requests. */
   readonly version: (string | null)[];
   /** Requests each version served in the bucket (a short-lived version shows here, if not in `version`). */
@@ -40,6 +42,7 @@ interface Bucket {
   readonly start: number;
   readonly latencies: number[];
   errors: number;
+  rescued: number;
   readonly byVersion: Map<string, number>;
 }
 
@@ -58,9 +61,9 @@ export function createSeries(now: () => number = Date.now) {
     let last = buckets.at(-1);
     // Empty buckets in between keep the x axis regular (and show a stall as zero throughput).
     while (last && last.start + BUCKET_MS < start) {
-      buckets.push((last = { start: last.start + BUCKET_MS, latencies: [], errors: 0, byVersion: new Map() }));
+      buckets.push((last = { start: last.start + BUCKET_MS, latencies: [], errors: 0, rescued: 0, byVersion: new Map() }));
     }
-    if (!last || last.start < start) buckets.push((last = { start, latencies: [], errors: 0, byVersion: new Map() }));
+    if (!last || last.start < start) buckets.push((last = { start, latencies: [], errors: 0, rescued: 0, byVersion: new Map() }));
     return last;
   };
 
@@ -82,6 +85,7 @@ export function createSeries(now: () => number = Date.now) {
       const b = bucketFor(end);
       if (s.ok) b.latencies.push(s.ms);
       else b.errors++;
+      if (s.rescuedFrom !== undefined) b.rescued++;
       if (s.version) b.byVersion.set(s.version, (b.byVersion.get(s.version) ?? 0) + 1);
       const p = s.speech?.[0];
       speech.t.push(end / 1000);
@@ -119,6 +123,7 @@ export function createSeries(now: () => number = Date.now) {
             : null,
         ),
         errors: done.map((b) => b.errors * perSecond),
+        rescued: done.map((b) => b.rescued * perSecond),
         version: done.map((b) => [...b.byVersion].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null),
         served: done.map((b) => Object.fromEntries(b.byVersion)),
         markers: [...markers],
