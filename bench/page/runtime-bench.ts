@@ -75,6 +75,8 @@ export const runtimeBench = {
               ? JSON.stringify({ reason: (event as RuntimeEvents['rollback']).reason, figures: (event as RuntimeEvents['rollback']).figures })
               : undefined;
           const version = versionOf(event);
+          // For the main-thread trace (bench/main-thread.ts): the window's edges on the trace's clock.
+          if (type !== 'progress') performance.mark(`bench:${type}:${version ?? ''}`);
           events.push({ type, at: pageNow(), ...(version === undefined ? {} : { version }), ...(detail ? { detail } : {}) });
         });
       }
@@ -107,6 +109,7 @@ export const runtimeBench = {
   /** Starts an update check without waiting for it; returns when it started (`pageNow`). */
   startCheck(): number {
     const at = pageNow();
+    performance.mark('bench:check');
     check = live().checkForUpdate();
     return at;
   },

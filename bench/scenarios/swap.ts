@@ -9,6 +9,11 @@
  * warm, switch, trial) to the `released` event of v1, whose worker is then terminated. Stalled:
  * a request in the window slower than 2 × the steady p99. Per repetition, counts are summed
  * over the two models and the ratio is the worse of the two.
+ *
+ * swap.mainLongestMs: the longest task the page's main thread ran from the check to the end of
+ * the load (v1's release and its worker's termination included), from a Chromium trace
+ * (bench/main-thread.ts); per model with the steady state's longest for comparison, and the
+ * longest tasks described by what ran inside them. The worse model's figure per repetition.
  */
 import type { Page } from '@playwright/test';
 import { openPage, uniqueName, type BenchEnv } from '../env.js';
@@ -17,6 +22,7 @@ import type { LoadRecord } from '../../src/testing/expose-load.js';
 import { fmt, repeat, type ScenarioOutput } from '../scenario.js';
 import { percentile } from '../stats.js';
 import { waitUntil } from '../wait.js';
+import { mainThreadWindow, traceMainThread } from '../main-thread.js';
 
 /** Requests at the start of the load left out of the steady state: JIT tier-up. */
 const TIER_UP = 50;
@@ -90,33 +96,26 @@ async function swapOnce(env: BenchEnv, kind: 'mlp' | 'silero') {
     await page.evaluate((ms) => window.bench.rt.startLoad(ms), env.settings.loadIntervalMs);
     const steady = TIER_UP + env.settings.steadyRequests;
     await waitUntil(() => page.evaluate((n) => window.bench.rt.loadCompleted() >= n, steady), { timeoutMs: 60_000, what: `${steady} steady requests` });
-    await env.registry.publish(v2, { name, version: '2' });
-    const checkAt = await page.evaluate(() => window.bench.rt.startCheck());
-    // The swap is over when the version that lost is released: v1 once v2 is promoted, or v2 if
-    // its trial rolled it back (the health gate judging latency on a busy machine, say).
-    const released = await waitUntil(async () => (await events(page)).find((e) => e.type === 'released'), {
-      timeoutMs: 60_000,
-      what: 'v1 to be released (v2 switched in, on trial, promoted)',
-    }).catch(async (e: unknown) => {
-      const seen = (await events(page)).filter((x) => x.type !== 'progress').map((x) => `${x.type}${x.version ? ` ${x.version}` : ''}`);
-      const trial = await page.evaluate(() => window.bench.rt.trial());
-      throw new Error(`${(e as Error).message}; events: ${seen.join(', ')}; trial: ${JSON.stringify(trial)}`);
-    });
-    const checkError = await page.evaluate(() => window.bench.rt.checkDone());
-    if (checkError) throw new Error(`the update check failed: ${checkError}`);
-    const tail = (await page.evaluate(() => window.bench.rt.loadCompleted())) + env.settings.steadyRequests / 2;
-    await waitUntil(() => page.evaluate((n) => window.bench.rt.loadCompleted() >= n, tail), { timeoutMs: 30_000, what: 'the steady requests after the swap' });
-    const records = await page.evaluate(() => window.bench.rt.stopLoad());
-    const seen = await events(page);
+    const { result, trace } = await traceMainThread(env.browser, page, () => updateUnderLoad(env, page, name, v2));
+    const { checkAt, released, records, seen } = result;
     const switchAt = seen.find((e) => e.type === 'switch' && e.version === '2')?.at ?? Number.NaN;
     const a = analyseSwap(records, checkAt, released.at, switchAt);
     const rollback = seen.find((e) => e.type === 'rollback');
+    // The main thread: steady (before the check) against the whole update, from the check to the
+    // end of the load (v1's release and its worker's termination included).
+    const steadyMain = mainThreadWindow(trace, 'bench:steady', 'bench:check');
+    const swapMain = mainThreadWindow(trace, 'bench:check', 'bench:end');
     return {
       ...a,
       checkToSwitchMs: switchAt - checkAt,
       switchToReleasedMs: released.at - switchAt,
       servedAfter: await page.evaluate(() => window.bench.rt.serving()),
       rolledBack: rollback ? (rollback.detail ?? 'yes') : undefined,
+      mainLongestMs: swapMain.longestMs,
+      mainOver2Ms: swapMain.over2Ms,
+      mainSteadyLongestMs: steadyMain.longestMs,
+      mainLongestCpuMs: swapMain.longestCpuMs,
+      mainLongest: swapMain.longest,
     };
   } finally {
     await page.evaluate(() => window.bench.rt.dispose()).catch(() => {});
@@ -124,10 +123,35 @@ async function swapOnce(env: BenchEnv, kind: 'mlp' | 'silero') {
   }
 }
 
+/** Publishes v2 and lets the page find, load and switch to it under the running load, to v1's release and a steady tail. */
+async function updateUnderLoad(env: BenchEnv, page: Page, name: string, v2: string) {
+  // The steady main thread: from here (the trace has started) while the registry publishes.
+  await page.evaluate(() => performance.mark('bench:steady'));
+  await env.registry.publish(v2, { name, version: '2' });
+  const checkAt = await page.evaluate(() => window.bench.rt.startCheck());
+  // The swap is over when the version that lost is released: v1 once v2 is promoted, or v2 if
+  // its trial rolled it back (the health gate judging latency on a busy machine, say).
+  const released = await waitUntil(async () => (await events(page)).find((e) => e.type === 'released'), {
+    timeoutMs: 60_000,
+    what: 'v1 to be released (v2 switched in, on trial, promoted)',
+  }).catch(async (e: unknown) => {
+    const seen = (await events(page)).filter((x) => x.type !== 'progress').map((x) => `${x.type}${x.version ? ` ${x.version}` : ''}`);
+    const trial = await page.evaluate(() => window.bench.rt.trial());
+    throw new Error(`${(e as Error).message}; events: ${seen.join(', ')}; trial: ${JSON.stringify(trial)}`);
+  });
+  const checkError = await page.evaluate(() => window.bench.rt.checkDone());
+  if (checkError) throw new Error(`the update check failed: ${checkError}`);
+  const tail = (await page.evaluate(() => window.bench.rt.loadCompleted())) + env.settings.steadyRequests / 2;
+  await waitUntil(() => page.evaluate((n) => window.bench.rt.loadCompleted() >= n, tail), { timeoutMs: 30_000, what: 'the steady requests after the swap' });
+  await page.evaluate(() => performance.mark('bench:end'));
+  const records = await page.evaluate(() => window.bench.rt.stopLoad());
+  return { checkAt, released, records, seen: await events(page) };
+}
+
 export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
   env.progress.section('swap', `v1 → v2 under ${1000 / env.settings.loadIntervalMs} requests/s, ${env.settings.loadModels.join(' and ')}, service worker mode`);
   const samples = await repeat(env, async (rep) => {
-    const out: Record<string, number> = { 'swap.failed': 0, 'swap.stalled': 0, 'swap.p99Ratio': 0 };
+    const out: Record<string, number> = { 'swap.failed': 0, 'swap.stalled': 0, 'swap.p99Ratio': 0, 'swap.mainLongestMs': 0 };
     for (const kind of env.settings.loadModels) {
       const s = await swapOnce(env, kind);
       const expected = s.rolledBack ? '1' : '2';
@@ -141,6 +165,11 @@ export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
       out['swap.rollbacks'] = (out['swap.rollbacks'] ?? 0) + (s.rolledBack ? 1 : 0);
       out['swap.stalled']! += s.stalled;
       out['swap.p99Ratio'] = Math.max(out['swap.p99Ratio']!, s.p99Ratio);
+      out['swap.mainLongestMs'] = Math.max(out['swap.mainLongestMs'] ?? 0, s.mainLongestMs);
+      out['swap.mainLongestCpuMs'] = Math.max(out['swap.mainLongestCpuMs'] ?? 0, s.mainLongestCpuMs);
+      env.progress.log(
+        `${rep}/${env.settings.reps} ${kind}: main thread longest task ${fmt(s.mainLongestMs, 1)} ms in the update (steady ${fmt(s.mainSteadyLongestMs, 1)} ms; longest on CPU ${fmt(s.mainLongestCpuMs, 1)} ms), ${s.mainOver2Ms} over 2 ms; longest: ${s.mainLongest.map((t) => `${fmt(t.ms, 1)} ms (CPU ${fmt(t.cpuMs, 1)}) at +${Math.round(t.atMs)} [${t.inside.join('; ')}]`).join(' | ')}`,
+      );
       for (const k of [
         'steadyP99Ms',
         'swapP99Ms',
@@ -150,6 +179,10 @@ export async function swapScenario(env: BenchEnv): Promise<ScenarioOutput> {
         'stalledBeforeSwitch',
         'checkToSwitchMs',
         'switchToReleasedMs',
+        'mainLongestMs',
+        'mainOver2Ms',
+        'mainSteadyLongestMs',
+        'mainLongestCpuMs',
       ] as const)
         out[`swap.${kind}.${k}`] = s[k];
     }
