@@ -26,6 +26,8 @@ import { loadSlot, type Slot, type SlotOptions } from './slot.js';
 import { createTrial } from './trial.js';
 import { createTrialShare, trialChannel, webLocks } from './trial-share.js';
 import type { WorkerPool } from './worker-pool.js';
+import { warmUpBeside } from './warm-up.js';
+import { sampleFeeds } from '../worker/sample-input.js';
 
 /** After a cold start, the standby worker starts this much later (its wasm compile takes the cores). */
 const COLD_START_STANDBY_DELAY_MS = 1000;
@@ -81,6 +83,17 @@ export function assembleParts(ctx: PartsContext) {
   const serving = createServing({
     readBytes: async (version) => (await source.readModel(cfg.model, version)).bytes,
     load: (release, bytes, worker, warmupRuns) => loadSlot(release, bytes, slotOptions, worker, warmupRuns),
+    warmBeside: async (slot) => {
+      await warmUpBeside({
+        run: async () => (await slot.worker.run(slotOptions.warmup?.(slot.release) ?? sampleFeeds(slot.release.inputs))).runMs,
+        idle: () => dispatcher.whenIdle(),
+        cancelled: isDisposed,
+      }).catch((e: unknown) => {
+        throw new BatonError('warmup-failed', `version ${slot.version} failed a warm-up run: ${BatonError.from(e, 'warmup-failed').message}`, {
+          version: slot.version,
+        });
+      });
+    },
     takeWorker: () => workers.take(),
     replenishLater: (delayMs) => workers.replenishLater(delayMs),
     recordActive: (version) => source.activate(cfg.model, version),

@@ -122,6 +122,31 @@ describe('the run dispatcher', () => {
     expect(t.outcomes.get(4)).toMatchObject({ ok: true, slot: a });
   });
 
+  it('whenIdle settles at once when nothing runs, else once the last queued request is answered', async () => {
+    const t = setup();
+    const a = fakeSlot('1');
+    t.dispatcher.setTarget(a);
+    let idle = 0;
+    await t.dispatcher.whenIdle().then(() => idle++);
+    expect(idle).toBe(1);
+    void t.issue(1);
+    void t.issue(2);
+    void t.dispatcher.whenIdle().then(() => idle++);
+    await settle();
+    a.answer();
+    await settle();
+    expect(idle).toBe(1); // request 2 is running now
+    a.answer();
+    await settle();
+    expect(idle).toBe(2);
+    // Disposed: nothing will run again, so nothing waits for idleness.
+    void t.issue(3);
+    const waiting = t.dispatcher.whenIdle().then(() => idle++);
+    t.dispatcher.dispose(new BatonError('disposed', 'gone'));
+    await waiting;
+    expect(idle).toBe(3);
+  });
+
   it('holds requests while nothing serves, then runs them in order on the slot that takes over', async () => {
     const t = setup();
     void t.issue(1);

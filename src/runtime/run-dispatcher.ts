@@ -37,6 +37,11 @@ export interface RunDispatcher<S extends DispatchSlot> {
    * that slot just before the request is sent to it (while `feeds` still holds its buffers).
    */
   run(feeds: Feeds, onStart?: (slot: S) => void): Promise<Served<S>>;
+  /**
+   * Settles when no request is running or queued (at once if none is): when work beside the
+   * live version (a new version's warm-up) competes least with requests. Also on fail/dispose.
+   */
+  whenIdle(): Promise<void>;
   /** The slot that runs the next request; undefined holds the queue (a worker is being replaced). */
   setTarget(slot: S | undefined): void;
   /** Nothing will serve: rejects every queued request, and later ones until a target is set. */
@@ -79,6 +84,14 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
   let running = false;
   let broken: { error: unknown } | undefined;
   let disposed: { error: unknown } | undefined;
+  let idleWaiters: (() => void)[] = [];
+
+  function settleIdle(force = false): void {
+    if (!force && (running || queue.length > 0)) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
 
   function pump(): void {
     // A dead worker (crashed, or its run timed out) takes nothing more: the runtime replaces it.
@@ -120,6 +133,7 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
       finish({ slot, ok: false, error });
       opts.onHang(slot, error);
       pump();
+      settleIdle();
     };
     let timer = timers.setTimeout(check, hangAfterMs);
     slot.run(request.feeds).then(
@@ -128,12 +142,14 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
         hangs.record(slot.version, result.runMs);
         finish({ slot, ok: true, result });
         pump();
+        settleIdle();
       },
       (error: unknown) => {
         if (done) return;
         finish({ slot, ok: false, error });
         if (wasAllocationFailure(error)) opts.onAllocationFailure(slot, error as BatonError);
         pump();
+        settleIdle();
       },
     );
   }
@@ -151,6 +167,10 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
         pump();
       });
     },
+    whenIdle() {
+      if (disposed || (!running && queue.length === 0)) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
     setTarget(slot) {
       target = slot;
       if (slot) broken = undefined;
@@ -159,6 +179,7 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
     fail(error) {
       broken = { error };
       if (!target) rejectQueued(error);
+      settleIdle();
     },
     get queued() {
       return queue.length;
@@ -167,6 +188,7 @@ export function createRunDispatcher<S extends DispatchSlot>(opts: DispatcherOpti
       disposed = { error };
       target = undefined;
       rejectQueued(error);
+      settleIdle(true);
     },
   };
 }

@@ -41,6 +41,7 @@ function world(over: Partial<ServingDeps> = {}) {
   const recorded: string[] = [];
   const replenished: (number | undefined)[] = [];
   const loaded: { version: string; warmupRuns: number | undefined }[] = [];
+  const warmedBeside: string[] = [];
   const failed: BatonError[] = [];
   let onTrial = false;
   let rerouted = 0;
@@ -53,6 +54,7 @@ function world(over: Partial<ServingDeps> = {}) {
       fresh.set(release.version, [...(fresh.get(release.version) ?? []), s]);
       return s.slot;
     },
+    warmBeside: async (slot) => void warmedBeside.push(slot.version),
     takeWorker: async () => undefined,
     replenishLater: (ms) => void replenished.push(ms),
     recordActive: async (v) => void recorded.push(v),
@@ -68,7 +70,19 @@ function world(over: Partial<ServingDeps> = {}) {
     ...over,
   };
   const serving = createServing(deps);
-  return { serving, said, targets, recorded, replenished, loaded, failed, fresh, setTrial: (v: boolean) => (onTrial = v), rerouted: () => rerouted };
+  return {
+    serving,
+    said,
+    targets,
+    recorded,
+    replenished,
+    loaded,
+    warmedBeside,
+    failed,
+    fresh,
+    setTrial: (v: boolean) => (onTrial = v),
+    rerouted: () => rerouted,
+  };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -78,6 +92,7 @@ describe('serving', () => {
     const w = world();
     const slot = await w.serving.prepare({ version: '1' } as Release);
     expect(w.loaded).toEqual([{ version: '1', warmupRuns: 1 }]);
+    expect(w.warmedBeside).toEqual([]);
     await w.serving.commit(slot, { keepFallback: false });
     expect(w.serving.live).toBe(slot);
     expect(w.targets).toEqual(['1']);
@@ -91,7 +106,9 @@ describe('serving', () => {
     const v1 = fakeSlot('1');
     await w.serving.commit(v1.slot, { keepFallback: false });
     const v2 = await w.serving.prepare({ version: '2' } as Release);
-    expect(w.loaded.at(-1)).toEqual({ version: '2', warmupRuns: undefined });
+    // Beside a live version: one run in the worker, the rest between the live version's requests.
+    expect(w.loaded.at(-1)).toEqual({ version: '2', warmupRuns: 1 });
+    expect(w.warmedBeside).toEqual(['2']);
     await w.serving.commit(v2, { keepFallback: true });
     expect(w.serving.fallback).toBe(v1.slot);
     expect(v1.slot.retired).toBe(false);
@@ -106,6 +123,20 @@ describe('serving', () => {
       ['1', '2'],
       ['2', '1'],
     ]);
+  });
+
+  it('a version that fails its warm-up beside the live one is not switched to, and its worker is terminated', async () => {
+    const w = world({
+      warmBeside: async () => {
+        throw new BatonError('warmup-failed', 'version 2 failed a warm-up run');
+      },
+    });
+    const v1 = fakeSlot('1');
+    await w.serving.commit(v1.slot, { keepFallback: false });
+    await expect(w.serving.prepare({ version: '2' } as Release)).rejects.toMatchObject({ code: 'warmup-failed' });
+    expect(w.fresh.get('2')![0]!.worker.alive).toBe(false);
+    expect(w.serving.live).toBe(v1.slot);
+    expect(w.said.map((e) => e.type)).not.toContain('warmed');
   });
 
   it('going back to the kept version reuses it instead of loading it again', async () => {

@@ -20,6 +20,11 @@ export interface ServingDeps {
   readBytes(version: VersionId): Promise<Uint8Array<ArrayBuffer>>;
   /** Loads and warms `release` in `worker` (a new one when undefined); `warmupRuns` fixes their count. */
   load(release: Release, bytes: Uint8Array<ArrayBuffer>, worker: InferenceWorker | undefined, warmupRuns?: number): Promise<Slot>;
+  /**
+   * Finishes warming a version loaded beside the live one, between the live version's requests
+   * (warm-up.ts); rejects with `warmup-failed`.
+   */
+  warmBeside(slot: Slot): Promise<void>;
   /** The standby worker (onnxruntime-web initialised), if there is one. */
   takeWorker(): Promise<InferenceWorker | undefined>;
   /** Starts a new standby after `delayMs` (default: the configured delay). */
@@ -143,9 +148,20 @@ export function createServing(deps: ServingDeps): Serving {
       }
       preparing = release.version;
       try {
-        // Nothing serves yet (a cold start): one warm-up run validates the model; answer sooner.
-        const slot = await deps.load(release, await deps.readBytes(release.version), await deps.takeWorker(), live ? undefined : 1);
-        deps.emit('warmed', { version: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs: slot.load.warmupMs });
+        // The worker's one warm-up run validates the model. At a cold start that is all (answer
+        // sooner); beside a live version the rest run between its requests.
+        const slot = await deps.load(release, await deps.readBytes(release.version), await deps.takeWorker(), 1);
+        const warmStart = deps.perfNow();
+        if (live) {
+          try {
+            await deps.warmBeside(slot);
+          } catch (e) {
+            slot.worker.terminate();
+            throw e;
+          }
+        }
+        const warmupMs = slot.load.warmupMs + (deps.perfNow() - warmStart);
+        deps.emit('warmed', { version: slot.version, ep: slot.load.ep, loadMs: slot.load.loadMs, warmupMs });
         return slot;
       } catch (e) {
         if (live) deps.replenishLater();
