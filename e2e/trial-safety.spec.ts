@@ -147,8 +147,9 @@ test('a CPU hog that starts during the trial does not roll back a candidate as f
   await registry.setPolicy({ health: { promoteAfterRequests: 200 } }, { name: 'mlp' });
   await checkForUpdate(page);
   const switched = await waitForRuntimeEvent(page, 'switch', { where: (e) => e.to === '2', timeout: 10_000 });
-  // Three spinning workers on two cores, from the switch on, slowing both versions' workers alike.
-  const hogAt = await startCpuHog(page, 3);
+  // Four spinning workers on two cores, from the switch on, slowing both versions' workers alike
+  // (three were not always enough to double the request time when the machine was busy already).
+  const hogAt = await startCpuHog(page, 4);
   expect(hogAt).toBeGreaterThan(switched.at);
   try {
     const promoted = await waitForRuntimeEvent(page, 'promoted', { where: (e) => e.version === '2', timeout: 40_000 });
