@@ -26,6 +26,7 @@ import { gatesScenario } from './scenarios/gates.js';
 import { hopScenario } from './scenarios/hop.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { reloadScenario } from './scenarios/reload.js';
+import { storageScenario } from './scenarios/storage.js';
 import { swapScenario } from './scenarios/swap.js';
 import { verifyScenario } from './scenarios/verify.js';
 
@@ -39,6 +40,7 @@ const SCENARIOS: Record<string, Scenario> = {
   coldOffline: coldOfflineScenario,
   verify: verifyScenario,
   gates: gatesScenario,
+  storage: storageScenario,
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -7,7 +7,7 @@ export type { Runtime, RunOutput, RuntimeEvents, RuntimeStatus } from './runtime
 export type { Feeds, TensorLike, TensorData, WorkerInfo } from './worker/protocol.js';
 export type { ModelInterface, DownloadSettings, RetrySettings } from './update/config.js';
 export type { CheckResult, ModelStatus, UpdateEvent } from './update/messages.js';
-export type { DownloadProgress } from './download/download-release.js';
+export type { DownloadProgress, DownloadTimings } from './download/download-release.js';
 export type { RolloutState, TrialState, RolloutDecision } from './rollout/reduce.js';
 export type { RuntimeMetrics } from './runtime/api.js';
 export type { VersionMetrics, ShadowMetrics, DownloadMetrics } from './observe/metrics.js';

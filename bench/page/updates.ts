@@ -4,6 +4,7 @@
  * and delta figures.
  */
 import * as ort from 'onnxruntime-web/wasm';
+import type { DownloadTimings } from '../../src/download/download-release.js';
 import type { PublicKeyJson } from '../../src/index.js';
 import type { RuntimeInfo } from '../../src/update/config.js';
 import { createPageUpdateClient } from '../../src/update/page-client.js';
@@ -14,6 +15,10 @@ export interface CheckTiming {
   readonly ms: number;
   /** From the 'verifying' progress event (all chunks stored) to the end of the check. */
   readonly verifyMs?: number;
+  /** Where the download's time went, as the service worker measured it (the last progress event). */
+  readonly download?: DownloadTimings;
+  /** From that last progress event (the whole file verified) to the end of the check: marking the version ready, and the reply. */
+  readonly commitMs?: number;
   readonly ready: string[];
   readonly failed: string[];
 }
@@ -21,12 +26,19 @@ export interface CheckTiming {
 const runtime: RuntimeInfo = { onnxruntimeWeb: ort.env.versions.web ?? ort.env.versions.common, executionProviders: ['wasm'] };
 let client: UpdateClient | undefined;
 let verifyingAt: number | undefined;
+interface Verified {
+  readonly at: number;
+  readonly timings: DownloadTimings;
+}
+let verified: Verified | undefined;
 
 export const updates = {
   async connect(via: 'sw' | 'page'): Promise<void> {
     client = via === 'sw' ? await connectServiceWorker({ scriptUrl: './sw.js' }) : await createPageUpdateClient();
     client.on((e) => {
-      if (e.type === 'progress' && e.phase === 'verifying') verifyingAt = performance.now();
+      if (e.type !== 'progress' || e.phase !== 'verifying') return;
+      if (e.timings) verified = { at: performance.now(), timings: e.timings };
+      else verifyingAt = performance.now();
     });
   },
   async configure(model: string, manifestUrl: string, publicKey: PublicKeyJson): Promise<void> {
@@ -35,13 +47,17 @@ export const updates = {
   /** One check, timed: for a new version, its download, verification and storage. */
   async check(model: string): Promise<CheckTiming | { error: string }> {
     verifyingAt = undefined;
+    verified = undefined;
     const t = performance.now();
     try {
       const result = await client!.check(model);
       const end = performance.now();
+      // Set by the event listener meanwhile (TypeScript cannot see that across the await).
+      const last = verified as Verified | undefined;
       return {
         ms: end - t,
         ...(verifyingAt === undefined ? {} : { verifyMs: end - verifyingAt }),
+        ...(last === undefined ? {} : { download: last.timings, commitMs: end - last.at }),
         ready: result.ready,
         failed: result.failed.map((f) => `${f.version}: ${f.error.code}`),
       };

@@ -86,6 +86,44 @@ describe('fetchChunk', () => {
     expect(await codeOf(fetchChunk('u', await ref(), { fetch: streamFetch([flipped]).fetchFn, limits: limits() }))).toBe('hash-mismatch');
   });
 
+  it('reads a byte-stream body (as fetch gives) in place, with the same size rules', async () => {
+    /** A byte stream (BYOB-capable, as fetch bodies are) serving `parts`, then `endless` forever. */
+    const byteFetch = (parts: Uint8Array[], endless?: Uint8Array) => {
+      const stats = { pulled: 0, cancelled: false };
+      const fetchFn: typeof fetch = async () => {
+        let i = 0;
+        const body = new ReadableStream({
+          type: 'bytes',
+          pull(controller) {
+            const part = parts[i++] ?? endless;
+            if (part === undefined) {
+              controller.close();
+              return controller.byobRequest?.respond(0); // a BYOB read pending at the end settles as done
+            }
+            stats.pulled += part.length;
+            controller.enqueue(part.slice());
+            return undefined;
+          },
+          cancel() {
+            stats.cancelled = true;
+          },
+        });
+        return new Response(body);
+      };
+      return { fetchFn, stats };
+    };
+    const framed = byteFetch([BYTES.subarray(0, 1), BYTES.subarray(1, 600), BYTES.subarray(600)]);
+    expect(await fetchChunk('u', await ref(), { fetch: framed.fetchFn, limits: limits() })).toEqual(BYTES);
+    const long = byteFetch([BYTES], testBytes(4096, 2));
+    expect(await codeOf(fetchChunk('u', await ref(), { fetch: long.fetchFn, limits: limits() }))).toBe('size-mismatch');
+    expect(long.stats.pulled).toBeLessThan(64 * 1024);
+    expect(long.stats.cancelled).toBe(true);
+    expect(await codeOf(fetchChunk('u', await ref(), { fetch: byteFetch([BYTES.subarray(0, 999)]).fetchFn, limits: limits() }))).toBe('size-mismatch');
+    const flipped = BYTES.slice();
+    flipped[500] = flipped[500]! ^ 1;
+    expect(await codeOf(fetchChunk('u', await ref(), { fetch: byteFetch([flipped]).fetchFn, limits: limits() }))).toBe('hash-mismatch');
+  });
+
   it('reports HTTP errors with their status, and network failures as network-error', async () => {
     const e = await fetchChunk('u', await ref(), { fetch: async () => new Response('x', { status: 503 }), limits: limits() }).catch((err: unknown) => err);
     expect(e).toMatchObject({ code: 'http-error', details: { status: 503 } });
