@@ -26,6 +26,10 @@ import { loadSlot, type Slot, type SlotOptions } from './slot.js';
 import { createTrial } from './trial.js';
 import { createTrialShare, trialChannel, webLocks } from './trial-share.js';
 import type { WorkerPool } from './worker-pool.js';
+import type { RuntimeStatus } from './api.js';
+import type { WorkerInit } from '../worker/protocol.js';
+import { createRequestPath, DEFAULT_FALLBACK_MAX_EXTRA_MS, DEFAULT_PAIRED_TIMING } from './requests.js';
+import { projectStatus } from './status.js';
 import { warmUpBeside } from './warm-up.js';
 import { sampleFeeds } from '../worker/sample-input.js';
 
@@ -35,8 +39,10 @@ const COLD_START_STANDBY_DELAY_MS = 1000;
 export interface PartsContext {
   readonly cfg: ResolvedConfig;
   readonly source: UpdateClient;
+  /** How updates reach this page (the service worker, or the page itself). */
+  readonly updatesVia: RuntimeStatus['updates'];
   readonly workers: WorkerPool;
-  readonly slotOptions: SlotOptions;
+  readonly init: WorkerInit;
   readonly health: HealthMonitor;
   readonly obs: Observability;
   /** The rollout record a previous page load left, if any. */
@@ -44,6 +50,7 @@ export interface PartsContext {
   readonly emit: Emit;
   readonly report: (during: string, e: unknown) => BatonError;
   readonly noteError: (error: BatonError) => void;
+  readonly lastError: () => BatonError | undefined;
   /** Settles once createRuntime has resolved: what is said before then waits for it. */
   readonly afterStart: Promise<void>;
   readonly now: () => number;
@@ -52,7 +59,14 @@ export interface PartsContext {
 }
 
 export function assembleParts(ctx: PartsContext) {
-  const { cfg, source, workers, slotOptions, health, obs, persisted, emit, report, noteError, afterStart, now, perfNow, isDisposed } = ctx;
+  const { cfg, source, workers, init, health, obs, persisted, emit, report, noteError, afterStart, now, perfNow, isDisposed } = ctx;
+  const slotOptions: SlotOptions = {
+    init,
+    ...(cfg.timeouts ? { timeouts: cfg.timeouts } : {}),
+    ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}),
+    ...(cfg.warmup ? { warmup: cfg.warmup } : {}),
+    ...(cfg.maxInputElements === undefined ? {} : { maxInputElements: cfg.maxInputElements }),
+  };
   /** Trial, promotions, healthy runs and local pin: persisted, so a reload resumes in the same phase. */
   const rollout = createRolloutKeeper({
     initial: persisted?.state ?? INITIAL_ROLLOUT,
@@ -229,7 +243,53 @@ export function assembleParts(ctx: PartsContext) {
     now,
     disposed: isDisposed,
   });
-  return { rollout, stages, dispatcher, serving, trial, requestTrial, pinHere, share, shadow, freshness, reconciler };
+  const run = createRequestPath({
+    dispatcher,
+    serving,
+    trial: requestTrial,
+    obs,
+    shadow,
+    arm: () => reconciler.lastTarget?.arm,
+    rejectNonFinite: cfg.rejectNonFinite ?? false,
+    ...(cfg.validate ? { validate: cfg.validate } : {}),
+    fallbackMaxExtraMs: cfg.fallback === false ? undefined : (cfg.fallback?.maxExtraMs ?? DEFAULT_FALLBACK_MAX_EXTRA_MS),
+    pairedTiming: cfg.pairedTiming ?? DEFAULT_PAIRED_TIMING,
+    perfNow,
+    disposed: isDisposed,
+  });
+  const status = () =>
+    projectStatus({
+      model: cfg.model,
+      live: serving.live,
+      since: serving.since,
+      preparing: serving.preparing,
+      fallback: serving.fallback,
+      target: reconciler.lastTarget,
+      shadow: shadow.status(),
+      rollout: rollout.state,
+      leading: share.leading,
+      trialStats: rollout.state.trial ? health.stats(rollout.state.trial.version) : undefined,
+      updates: ctx.updatesVia,
+      freshness: freshness.current,
+      standby: workers.standby,
+      worker: workers.info,
+      device: reconciler.lastStatus,
+      lastError: ctx.lastError(),
+      perfNow: perfNow(),
+    });
+  /** Stops every part: nothing queued runs, the state is saved, every worker but the pool's goes. */
+  const dispose = async () => {
+    stages.dispose();
+    dispatcher.dispose(new BatonError('disposed', 'the runtime was disposed'));
+    await reconciler.reconcile().catch(() => {});
+    reconciler.dispose();
+    await rollout.flush();
+    share.dispose();
+    rollout.dispose();
+    serving.dispose();
+    shadow.dispose();
+  };
+  return { rollout, stages, dispatcher, serving, trial, pinHere, share, shadow, reconciler, run, status, dispose };
 }
 
 export type Parts = ReturnType<typeof assembleParts>;

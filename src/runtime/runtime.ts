@@ -20,11 +20,10 @@ import { modelConfigOf, resolveConfig, type ResolvedConfig, type RuntimeConfig }
 import { createEmitter } from './emitter.js';
 import { createObservability, type Observability } from './observability.js';
 import { checkPinnable } from './pin.js';
-import { createRequestPath, DEFAULT_FALLBACK_MAX_EXTRA_MS, DEFAULT_PAIRED_TIMING } from './requests.js';
-import { projectStatus } from './status.js';
+import { servingMetrics } from './status.js';
 import { fileTestHooks } from './test-hooks.js';
 import { relayUpdateEvent } from './update-events.js';
-import { createWorkerPool } from './worker-pool.js';
+import { createWorkerPool, prestartWorker, type PrestartedWorker } from './worker-pool.js';
 
 /** The clocks the parts read: injected, so each part's tests own their time. */
 export interface Clocks {
@@ -46,35 +45,30 @@ const REAL_CLOCKS: Clocks = { now: () => Date.now(), perfNow: () => performance.
  */
 export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   const cfg = resolveConfig(config);
-  const updates = await connectUpdates(cfg.serviceWorker);
+  const init: WorkerInit = { executionProviders: cfg.executionProviders, ...(cfg.wasmThreads === undefined ? {} : { wasmThreads: cfg.wasmThreads }) };
+  const workerOptions = { ...(cfg.timeouts ? { timeouts: cfg.timeouts } : {}), ...(cfg.createWorker ? { create: cfg.createWorker } : {}) };
+  // The first worker starts while the service worker is connected and storage is read.
+  const spawning = prestartWorker(() => startInferenceWorker(init, workerOptions));
+  let updates: ConnectedUpdates | undefined;
   try {
-    return await start(cfg, updates, REAL_CLOCKS);
+    updates = await connectUpdates(cfg.serviceWorker);
+    return await start(cfg, updates, REAL_CLOCKS, init, spawning);
   } catch (e) {
-    updates.client.close();
+    updates?.client.close();
+    spawning.drop();
     throw e;
   }
 }
 
-async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clocks): Promise<Runtime> {
+async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clocks, init: WorkerInit, spawning: PrestartedWorker): Promise<Runtime> {
   const source = updates.client;
   const { now, perfNow } = clocks;
   let disposed = false;
   const isDisposed = () => disposed;
   const emitter = createEmitter<RuntimeEvents>();
-  const init: WorkerInit = { executionProviders: cfg.executionProviders, ...(cfg.wasmThreads === undefined ? {} : { wasmThreads: cfg.wasmThreads }) };
-  const workerOptions = { ...(cfg.timeouts ? { timeouts: cfg.timeouts } : {}), ...(cfg.createWorker ? { create: cfg.createWorker } : {}) };
-  const workers = await createWorkerPool({
-    spawn: () => startInferenceWorker(init, workerOptions),
-    standby: cfg.standbyWorker,
-    respawnDelayMs: cfg.standbyRespawnDelayMs,
-  });
-  const slotOptions = {
-    init,
-    timeouts: cfg.timeouts,
-    ...(cfg.createWorker ? { createWorker: cfg.createWorker } : {}),
-    ...(cfg.warmup ? { warmup: cfg.warmup } : {}),
-    ...(cfg.maxInputElements === undefined ? {} : { maxInputElements: cfg.maxInputElements }),
-  };
+  // Awaited once storage has been read (below): the first worker's start-up overlaps it.
+  const pool = createWorkerPool({ first: spawning.first, spawn: spawning.spawn, standby: cfg.standbyWorker, respawnDelayMs: cfg.standbyRespawnDelayMs });
+  pool.catch(() => {});
 
   let lastError: BatonError | undefined;
   const health = createHealthMonitor();
@@ -95,13 +89,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
     readMeta: (key) => source.readMeta(key),
     writeMeta: (key, value) => source.writeMeta(key, value),
     deviceId: () => reconciler.lastStatus?.deviceId ?? '',
-    serving: () => {
-      const live = serving.live;
-      const arm = reconciler.lastTarget?.arm;
-      return live
-        ? { version: live.version, ep: live.load.ep, ...(arm && arm.version === live.version ? { arm: arm.name } : {}), activeForMs: perfNow() - serving.since }
-        : undefined;
-    },
+    serving: () => servingMetrics(serving.live, serving.since, reconciler.lastTarget, perfNow()),
     report: (during, e) => void report(during, e),
     onDrift: (signal) => emit('drift', signal),
     ...(cfg.telemetry ? { telemetry: cfg.telemetry } : {}),
@@ -112,17 +100,28 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   const afterStart = new Promise<void>((resolve) => (started = resolve));
 
   const persisted = parseRolloutRecord(await source.readMeta(rolloutKey(cfg.model)).catch((e: unknown) => void report('reading the rollout state', e)));
-  const { rollout, stages, dispatcher, serving, requestTrial, pinHere, share, shadow, freshness, reconciler } = assembleParts({
+  const workers = await pool;
+  const {
+    rollout,
+    serving,
+    pinHere,
+    reconciler,
+    run,
+    status,
+    dispose: disposeParts,
+  } = assembleParts({
     cfg,
     source,
+    updatesVia: updates.via,
     workers,
-    slotOptions,
+    init,
     health,
     obs,
     persisted,
     emit,
     report,
     noteError: (e) => (lastError = e),
+    lastError: () => lastError,
     afterStart,
     now,
     perfNow,
@@ -150,13 +149,7 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
   }
   // After createRuntime has resolved (a macrotask later), so the app has subscribed to what they
   // say (an offline start reports update-failed at once); a failed check re-evaluates freshness.
-  if (hasReady && cfg.checkOnStart)
-    void afterStart.then(() =>
-      source
-        .check(cfg.model)
-        .catch(() => {})
-        .then(reconcile),
-    );
+  if (hasReady && cfg.checkOnStart) void afterStart.then(() => source.check(cfg.model).then(reconcile, () => reconcile()));
   if (updates.fallback) void afterStart.then(() => !disposed && emit('service-worker-unavailable', { error: updates.fallback! }));
   setTimeout(started, 0);
   // The counters are written at most once a second; a closing page writes what is pending.
@@ -167,43 +160,11 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
       : undefined;
 
   const runtime: Runtime = {
-    run: createRequestPath({
-      dispatcher,
-      serving,
-      trial: requestTrial,
-      obs,
-      shadow,
-      arm: () => reconciler.lastTarget?.arm,
-      rejectNonFinite: cfg.rejectNonFinite ?? false,
-      ...(cfg.validate ? { validate: cfg.validate } : {}),
-      fallbackMaxExtraMs: cfg.fallback === false ? undefined : (cfg.fallback?.maxExtraMs ?? DEFAULT_FALLBACK_MAX_EXTRA_MS),
-      pairedTiming: cfg.pairedTiming ?? DEFAULT_PAIRED_TIMING,
-      perfNow,
-      disposed: isDisposed,
-    }),
+    run,
     metrics: () => obs.metrics(),
     log: (afterSeq) => obs.log(afterSeq),
     flushTelemetry: () => obs.flushTelemetry(),
-    status: () =>
-      projectStatus({
-        model: cfg.model,
-        live: serving.live,
-        since: serving.since,
-        preparing: serving.preparing,
-        fallback: serving.fallback,
-        target: reconciler.lastTarget,
-        shadow: shadow.status(),
-        rollout: rollout.state,
-        leading: share.leading,
-        trialStats: rollout.state.trial ? health.stats(rollout.state.trial.version) : undefined,
-        updates: updates.via,
-        freshness: freshness.current,
-        standby: workers.standby,
-        worker: workers.info,
-        device: reconciler.lastStatus,
-        lastError,
-        perfNow: perfNow(),
-      }),
+    status,
     on: (type, handler) => emitter.on(type, handler),
     async checkForUpdate() {
       schedule?.noteCheck();
@@ -223,17 +184,9 @@ async function start(cfg: ResolvedConfig, updates: ConnectedUpdates, clocks: Clo
       if (disposed) return;
       disposed = true;
       schedule?.dispose();
-      stages.dispose();
       removeEventListener('pagehide', flushRollout);
       unsubscribe();
-      dispatcher.dispose(new BatonError('disposed', 'the runtime was disposed'));
-      await reconcile().catch(() => {});
-      reconciler.dispose();
-      await rollout.flush();
-      share.dispose();
-      rollout.dispose();
-      serving.dispose();
-      shadow.dispose();
+      await disposeParts();
       workers.dispose();
       await obs.dispose();
       source.close();

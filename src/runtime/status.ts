@@ -6,7 +6,7 @@ import type { RolloutState } from '../rollout/reduce.js';
 import type { VersionId } from '../types.js';
 import type { WorkerInfo } from '../worker/protocol.js';
 import type { ModelStatus } from '../update/messages.js';
-import type { RuntimeStatus } from './api.js';
+import type { RuntimeMetrics, RuntimeStatus } from './api.js';
 import type { Slot } from './slot.js';
 import type { Target } from './target.js';
 
@@ -53,4 +53,11 @@ export function projectStatus(p: StatusParts): RuntimeStatus {
     ...(p.device ? { device: p.device } : {}),
     ...(p.lastError ? { lastError: p.lastError } : {}),
   };
+}
+
+/** What serves now, for the metrics: the live version, its provider, its A/B arm, since when. */
+export function servingMetrics(live: Slot | undefined, since: number, target: Target | undefined, perfNow: number): RuntimeMetrics['serving'] {
+  if (!live) return undefined;
+  const arm = target?.arm;
+  return { version: live.version, ep: live.load.ep, ...(arm && arm.version === live.version ? { arm: arm.name } : {}), activeForMs: perfNow - since };
 }

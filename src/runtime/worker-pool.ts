@@ -22,11 +22,13 @@ export interface WorkerPool {
 }
 
 export async function createWorkerPool(opts: {
+  /** The first worker, if already starting (default: spawned now). */
+  readonly first?: Promise<InferenceWorker>;
   readonly spawn: () => Promise<InferenceWorker>;
   readonly standby: boolean;
   readonly respawnDelayMs: number;
 }): Promise<WorkerPool> {
-  let first: InferenceWorker | undefined = await opts.spawn();
+  let first: InferenceWorker | undefined = await (opts.first ?? opts.spawn());
   const info = first.info;
   let standby: Promise<InferenceWorker | undefined> | undefined;
   let ready = false;
@@ -79,5 +81,33 @@ export async function createWorkerPool(opts: {
       first?.terminate();
       void standby?.then((w) => w?.terminate());
     },
+  };
+}
+
+export interface PrestartedWorker {
+  /** The first worker, starting. */
+  readonly first: Promise<InferenceWorker>;
+  /** Starts another (the standbys). */
+  readonly spawn: () => Promise<InferenceWorker>;
+  /** Terminates the first worker (start-up failed before the pool took it). */
+  drop(): void;
+}
+
+/**
+ * Starts the first worker at once: compiling onnxruntime-web's wasm is the longest part of a
+ * cold start, and it overlaps whatever start-up does before it needs the worker.
+ */
+export function prestartWorker(spawn: () => Promise<InferenceWorker>): PrestartedWorker {
+  const first = spawn();
+  // Its failure is start-up's (through the pool), not an unhandled rejection meanwhile.
+  first.catch(() => {});
+  return {
+    first,
+    spawn,
+    drop: () =>
+      void first.then(
+        (w) => w.terminate(),
+        () => {},
+      ),
   };
 }
