@@ -11,7 +11,7 @@ import type { ExecutionProvider } from '../types.js';
 import { isAllocationFailure } from './allocation-failure.js';
 import { probeWebGpu } from './ep-select.js';
 import type { Feeds, InferenceWorkerApi, LoadRequest, LoadResult, RunResult, TensorLike, WorkerInfo } from './protocol.js';
-import { transferablesOf } from './protocol.js';
+import { serveRuns, type RunServer } from './run-server.js';
 import { sampleFeeds } from './sample-input.js';
 
 type Ort = typeof import('onnxruntime-web');
@@ -57,8 +57,8 @@ let modelBytes: Uint8Array<ArrayBuffer> | undefined;
 let gpuLost = false;
 /** Set by the `hang()` test hook: the next run never returns. */
 let hangNext = false;
-// onnxruntime-web throws "Session already started" on overlapping runs: one at a time.
-let queue: Promise<unknown> = Promise.resolve();
+/** The run channel (set up at init); it runs one request at a time. */
+let runs: RunServer | undefined;
 
 function toWire(e: unknown, code: 'model-load-failed' | 'warmup-failed' | 'run-failed') {
   if (e instanceof BatonError) return e.toWire();
@@ -139,10 +139,32 @@ function fromOrt(results: InferenceSession.OnnxValueMapType): Feeds {
   return out;
 }
 
+/** One run, as the run channel asks for it (run-server.ts keeps runs from overlapping). */
+async function run(feeds: Feeds): Promise<RunResult> {
+  if (!session) throw new BatonError('run-failed', 'no model loaded').toWire();
+  if (hangNext) spinForever();
+  if (gpuLost && sessionEp === 'webgpu' && modelBytes) {
+    const fallback = await createSession(modelBytes, ['wasm']).catch((e: unknown) => {
+      throw toWire(e, 'model-load-failed');
+    });
+    await session.release().catch(() => {});
+    session = fallback.session;
+    sessionEp = 'wasm';
+  }
+  const started = performance.now();
+  let results;
+  try {
+    results = await session.run(toOrt(feeds));
+  } catch (e) {
+    throw runFailure(e);
+  }
+  return { outputs: fromOrt(results), runMs: performance.now() - started, ep: sessionEp! };
+}
+
 const api: InferenceWorkerApi = {
   ping: async () => 'pong',
 
-  async init(init) {
+  async init(init, channel) {
     const wantGpu = init.executionProviders.includes('webgpu');
     const webgpu = wantGpu ? await probeWebGpu(navigator) : { available: false, reason: 'not requested' };
     // The WebGPU build carries a 27 MB wasm; load it only when WebGPU is wanted and present.
@@ -167,6 +189,7 @@ const api: InferenceWorkerApi = {
       wasmThreads: ort.env.wasm.numThreads ?? 1,
       onnxruntimeWeb: ort.env.versions.web ?? ort.env.versions.common,
     };
+    runs = serveRuns(channel, run);
     return info;
   },
 
@@ -201,34 +224,8 @@ const api: InferenceWorkerApi = {
     };
   },
 
-  run(feeds: Feeds): Promise<RunResult> {
-    const job = queue.then(async () => {
-      if (!session) throw new BatonError('run-failed', 'no model loaded').toWire();
-      if (hangNext) spinForever();
-      if (gpuLost && sessionEp === 'webgpu' && modelBytes) {
-        const fallback = await createSession(modelBytes, ['wasm']).catch((e: unknown) => {
-          throw toWire(e, 'model-load-failed');
-        });
-        await session.release().catch(() => {});
-        session = fallback.session;
-        sessionEp = 'wasm';
-      }
-      const started = performance.now();
-      let results;
-      try {
-        results = await session.run(toOrt(feeds));
-      } catch (e) {
-        throw runFailure(e);
-      }
-      const outputs = fromOrt(results);
-      return Comlink.transfer({ outputs, runMs: performance.now() - started, ep: sessionEp! }, transferablesOf(outputs));
-    });
-    queue = job.catch(() => {});
-    return job;
-  },
-
   async release() {
-    await queue;
+    await runs?.idle();
     await session?.release().catch(() => {});
     session = undefined;
     modelBytes = undefined;

@@ -1,7 +1,10 @@
 /**
- * The page ⇄ inference-worker boundary: the API the worker exposes (through comlink) and the
- * plain-data shapes that cross it. Tensors cross as `{ type, data, dims }` with their buffers
- * transferred, never copied; errors cross as BatonError wire objects so their codes survive.
+ * The page ⇄ inference-worker boundary: the API the worker exposes through comlink (start-up,
+ * load, release, test hooks), the run channel's messages (runs, the hot path, on a
+ * MessageChannel of their own: run-server.ts, worker-client.ts) and the plain-data shapes that
+ * cross both. Tensors cross as `{ type, data, dims }` with their buffers transferred, never
+ * copied (through the shared ring, shared-ring.ts, copied once into and out of shared memory
+ * instead); errors cross as BatonError wire objects so their codes survive.
  */
 import type { BatonErrorWire } from '../errors.js';
 import type { ExecutionProvider, Feeds, TensorData, TensorSpec, VersionId } from '../types.js';
@@ -57,13 +60,40 @@ export interface RunResult {
   readonly ep: ExecutionProvider;
 }
 
-/** The worker's API. Every method rejects with a BatonErrorWire, never an Error. */
+/**
+ * What the worker serves runs on: its end of a MessageChannel and, when the page is cross-origin
+ * isolated and the client was started with `sharedRing` (internal, off by default), a shared
+ * ring of slots (shared-ring.ts, whose header describes its layout) for runs whose inputs fit one.
+ */
+export interface RunChannel {
+  readonly port: MessagePort;
+  readonly ring?: { readonly buffer: SharedArrayBuffer; readonly slotBytes: number };
+}
+
+/**
+ * The run channel, page → worker: one request per run. `id` counts up from 1 per worker; the
+ * feeds' buffers are transferred with the message.
+ */
+export interface RunRequest {
+  readonly id: number;
+  readonly feeds: Feeds;
+}
+
+/**
+ * The run channel, worker → page: exactly one answer per request, in the order the worker ran
+ * them (one at a time), matched by `id`; the outputs' buffers are transferred.
+ */
+export type RunReply =
+  | { readonly id: number; readonly outputs: Feeds; readonly runMs: number; readonly ep: ExecutionProvider; readonly error?: undefined }
+  | { readonly id: number; readonly error: BatonErrorWire };
+
+/** The worker's comlink API (runs go over the run channel). Every method rejects with a BatonErrorWire, never an Error. */
 export interface InferenceWorkerApi {
   /** The ready handshake, and the liveness probe after a timeout. */
   ping(): Promise<'pong'>;
-  init(init: WorkerInit): Promise<WorkerInfo>;
+  /** `runs`: the worker's end of the run channel (its port transferred). */
+  init(init: WorkerInit, runs: RunChannel): Promise<WorkerInfo>;
   load(request: LoadRequest): Promise<LoadResult>;
-  run(feeds: Feeds): Promise<RunResult>;
   /** Releases the session (idempotent). The worker is then terminated by its owner. */
   release(): Promise<void>;
   /** Test hook: makes the worker die as an out-of-memory crash would. */
@@ -81,7 +111,7 @@ export function isWireError(value: unknown): value is BatonErrorWire {
   return typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'BatonError';
 }
 
-/** The buffers of `feeds`, to pass as comlink/postMessage transferables (shared ones are not transferable). */
+/** The buffers of `feeds`, to pass as postMessage transferables (shared ones are not transferable). */
 export function transferablesOf(feeds: Feeds): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const t of Object.values(feeds)) {
