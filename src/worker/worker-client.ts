@@ -252,24 +252,6 @@ export async function startInferenceWorker(init: WorkerInit, opts: WorkerClientO
     if (!alive) return Promise.reject(gone(RUN));
     return new Promise<RunResult>((resolve, reject) => {
       const id = nextId++;
-      if (ring) {
-        const entry: Call = {
-          what: RUN,
-          timeoutMs: timeouts.runMs,
-          deadline: timers.now() + timeouts.runMs,
-          id,
-          resolve: resolve as (value: never) => void,
-          reject,
-        };
-        if (runInRing(id, feeds, entry)) return;
-      }
-      try {
-        port.postMessage({ id, feeds } satisfies RunRequest, transferablesOf(feeds));
-      } catch (e) {
-        // Nothing was sent (a detached or uncloneable input): this run fails, the worker is fine.
-        reject(new BatonError('run-failed', `the feeds could not be sent to the inference worker: ${(e as Error)?.message ?? String(e)}`));
-        return;
-      }
       const entry: Call = {
         what: RUN,
         timeoutMs: timeouts.runMs,
@@ -278,6 +260,14 @@ export async function startInferenceWorker(init: WorkerInit, opts: WorkerClientO
         resolve: resolve as (value: never) => void,
         reject,
       };
+      if (ring && runInRing(id, feeds, entry)) return;
+      try {
+        port.postMessage({ id, feeds } satisfies RunRequest, transferablesOf(feeds));
+      } catch (e) {
+        // Nothing was sent (a detached or uncloneable input): this run fails, the worker is fine.
+        reject(new BatonError('run-failed', `the feeds could not be sent to the inference worker: ${(e as Error)?.message ?? String(e)}`));
+        return;
+      }
       runs.set(id, entry);
       watchdog.add(entry);
     });
