@@ -12,18 +12,25 @@ import { oldWilsonJudge } from './wilson-gate.js';
 import { SlidingWindow, type WindowStats } from './window.js';
 
 /**
- * mulberry32 as floats in [0, 1): a 32-bit seeded PRNG, integer-only, so a seed gives the same
- * trials on every engine (copied from src/testing/models-reference.ts: health sits below it).
+ * mulberry32: a 32-bit seeded PRNG yielding uint32 values. Integer-only arithmetic (`Math.imul`,
+ * shifts), so a seed gives the same sequence on every engine, unlike `Math.random` (the test
+ * kit's generated models use it too: src/testing/models-reference.ts).
  */
-export function mulberry32(seed: number): () => number {
+export function mulberry32Uint32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    return (t ^ (t >>> 14)) >>> 0;
   };
+}
+
+/** {@link mulberry32Uint32} as floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const next = mulberry32Uint32(seed);
+  return () => next() / 4_294_967_296;
 }
 
 /** One standard normal draw (Box–Muller). */

@@ -1,6 +1,8 @@
 // Pure-JS twin of the generated test MLP: the seeded PRNG, the weights it draws, and the forward
 // pass, so tests can check onnxruntime's output against numbers computed without it.
 
+import { mulberry32 as mulberry32Float, mulberry32Uint32 } from '../health/simulate.js';
+
 /** Name of the single input of every generated test model. */
 export const MLP_INPUT = 'x';
 /** Name of the single output of every generated test model. */
@@ -12,27 +14,11 @@ export const MLP_OUTPUTS = 2;
 /** Width of the hidden layer (4 → 8 → 2). */
 export const MLP_HIDDEN = 8;
 
-/**
- * mulberry32: a 32-bit seeded PRNG. Integer-only arithmetic (`Math.imul`, shifts), so the
- * sequence is identical on every engine and machine, unlike `Math.random`.
- * Returns a function yielding uint32 values.
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+/** The seeded PRNG (uint32 values) the kit's models and clips are generated from: one for the project. */
+export const mulberry32 = mulberry32Uint32;
 
 /** {@link mulberry32} as floats in [0, 1): deterministic noise for generated models, clips and tests. */
-export function uniform(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => next() / 4_294_967_296;
-}
+export const uniform = mulberry32Float;
 
 /**
  * Maps a uint32 to a float32-exact value in [-1, 1). Taking the top 24 bits keeps the result
