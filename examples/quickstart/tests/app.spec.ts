@@ -142,11 +142,14 @@ test('two open tabs: a publish that one tab checks reaches both, and v2 is downl
   await waitForVersion(a, '1');
   await b.goto(registry.server.url);
   await waitForVersion(b, '1');
+  // Each tab checks once as it starts; a check that finds one in flight joins it, so a's check
+  // below must not meet b's start-up check, begun before the publish (it would answer v1 only).
+  await checkForUpdate(b);
 
   await registry.publish(mlpModel(2), { version: '2' });
   const v2 = (await registry.newChunks('2', '1')).map((c) => registry.paths.chunk(c.sha256));
   expect(await checkForUpdate(a)).toMatchObject({ ok: true, value: { ready: expect.arrayContaining(['2']) } });
-  // Tab b made no check of its own: it heard that v2 was ready.
+  // Tab b made no check after the publish: it heard that v2 was ready.
   await waitForVersion(a, '2');
   await waitForVersion(b, '2');
   expect(await runOnce(b)).toMatchObject({ ok: true, version: '2' });
